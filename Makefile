@@ -1,0 +1,32 @@
+# Everything runs inside .venv, created on first use from the system python3.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup lint test site serve bench schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lint: $(STAMP)  ## lint this repository's postmortems
+	$(BIN)/postmortem lint
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/pytest
+
+schema: $(STAMP)  ## regenerate schema/postmortem.schema.json and the plain template
+	$(BIN)/postmortem schema --output schema/postmortem.schema.json
+	$(BIN)/postmortem template > postmortems/_template.md
+
+bench: $(STAMP)  ## benchmarks; they generate their own data under bench/out/
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/lint_bench.py
+
+clean:
+	rm -rf $(VENV) site bench/out

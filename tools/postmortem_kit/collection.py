@@ -1,0 +1,65 @@
+"""Every postmortem of a repository, read once, with lookups by id."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from postmortem_kit.read import Postmortem, read_postmortem
+
+NOT_POSTMORTEMS = {"readme.md", "index.md"}
+
+
+def is_postmortem_file(path: Path) -> bool:
+    """Markdown files count, except `_*.md`, README.md and index.md."""
+    name = path.name
+    return (
+        name.lower().endswith(".md")
+        and not name.startswith("_")
+        and name.lower() not in NOT_POSTMORTEMS
+    )
+
+
+def find_postmortem_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = [
+        Path(parent, name)
+        for parent, dirs, names in os.walk(folder)
+        for name in names
+        if is_postmortem_file(Path(name))
+    ]
+    return sorted(found)
+
+
+class Collection(NamedTuple):
+    postmortems: tuple[Postmortem, ...]
+    by_id: dict[str, list[Postmortem]]
+
+    @classmethod
+    def of(cls, postmortems: Iterable[Postmortem]) -> Collection:
+        postmortems = tuple(postmortems)
+        by_id: dict[str, list[Postmortem]] = {}
+        for postmortem in postmortems:
+            pm_id = postmortem.data.get("id")
+            if isinstance(pm_id, str):
+                by_id.setdefault(pm_id, []).append(postmortem)
+        return cls(postmortems, by_id)
+
+    def get(self, pm_id: str) -> Postmortem | None:
+        found = self.by_id.get(pm_id)
+        return found[0] if found else None
+
+
+def display_path(path: Path, base: Path) -> str:
+    """A path as shown to people: relative to `base` where possible, with '/'."""
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_collection(files: Iterable[Path], base: Path) -> Collection:
+    return Collection.of(read_postmortem(f, display_path(f, base)) for f in files)

@@ -1,0 +1,263 @@
+"""The JSON Schema of a postmortem's front matter, built from the taxonomy.
+
+`build_schema` is the single definition. The committed
+`schema/postmortem.schema.json` is its output (`make schema`), kept for editors
+and other validators; a test fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from postmortem_kit.taxonomy import Taxonomy
+
+SCHEMA_PATH = Path(str(files("postmortem_kit.schema").joinpath("postmortem.schema.json")))
+SCHEMA_ID = "https://postmortem-kit.dev/schema/postmortem.schema.json"
+
+STATUSES = ["draft", "review", "final"]
+SEVERITIES = ["near-miss", "low", "medium", "high", "critical"]
+PRIORITIES = ["low", "medium", "high", "critical"]
+ACTION_STATUSES = ["planned", "in-progress", "done", "dropped"]
+APPROVAL_ROLES = ["manager", "security-lead", "legal", "privacy", "product", "other"]
+VISIBILITIES = ["public", "internal", "restricted"]  # in order of widening audience
+TRIAGE_QUESTIONS = [
+    "direct_harm",
+    "sensitive_data",
+    "anomalous_traffic",
+    "assets_exposed",
+    "reproducible",
+    "ood_or_recent_update",
+    "prior_similar",
+]
+DEFAULT_ID_PREFIX = "AIPM"
+
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATE_TIME = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def id_pattern(prefix: str = DEFAULT_ID_PREFIX) -> str:
+    return rf"^{prefix}-[0-9]{{4}}-[0-9]{{3,}}$"
+
+
+def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict[str, Any]:
+    pattern_slugs = list(taxonomy.patterns)
+    date = {"type": "string", "pattern": DATE, "format": "date"}
+    date_time = {"type": "string", "pattern": DATE_TIME, "format": "date-time"}
+    date_or_time = {"anyOf": [date, date_time]}
+    text = {"type": "string", "minLength": 1}
+    texts = {"type": "array", "items": text}
+    patterns = {"type": "array", "items": {"enum": pattern_slugs}, "uniqueItems": True}
+
+    properties: dict[str, Any] = {
+        "id": {"type": "string", "pattern": id_pattern(id_prefix)},
+        "title": {"type": "string", "minLength": 10, "maxLength": 120, "pattern": r"^[^\n\r]*$"},
+        "status": {"enum": STATUSES},
+        "severity": {"enum": SEVERITIES},
+        "identified": date_or_time,
+        "reported_by": text,
+        "resolved": {"anyOf": [date, date_time, {"const": "ongoing"}]},
+        "systems": {**texts, "minItems": 1},
+        "incident_types": {
+            "type": "array",
+            "items": {"enum": list(taxonomy.incident_types)},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+        "disclosure": _object({"public": {"type": "boolean"}, "regulatory": {"type": "boolean"}}),
+        "triage": _object({q: {"type": "boolean"} for q in TRIAGE_QUESTIONS}),
+        "impact": _object(
+            {
+                "users_affected": {"type": ["integer", "null"], "minimum": 0},
+                "data_exposed": texts,
+                "downtime_minutes": {"type": "number", "minimum": 0},
+            }
+        ),
+        "timeline": _object(
+            {
+                "triggered": date_time,
+                "detected": date_time,
+                "detection_method": text,
+                "contained": date_time,
+                "remediated": date_time,
+                "long_term": date_or_time,
+            }
+        ),
+        "root_causes": {
+            "type": "array",
+            "minItems": 1,
+            "items": _object(
+                {
+                    "lens": {"enum": list(taxonomy.lenses)},
+                    "pattern": {"enum": pattern_slugs},
+                    "manifestation": {"enum": list(taxonomy.manifestations)},
+                    "factor": text,
+                    "evidence": text,
+                    "root_cause": {"type": "boolean"},
+                }
+            ),
+        },
+        "actions": {
+            "type": "array",
+            "minItems": 1,
+            "items": _object(
+                {
+                    "id": text,
+                    "description": text,
+                    "owner": text,
+                    "acceptance": text,
+                    "priority": {"enum": PRIORITIES},
+                    "due": date,
+                    "status": {"enum": ACTION_STATUSES},
+                    "addresses": patterns,
+                    "tracker": {"type": "string", "pattern": r"^https?://\S+$"},
+                }
+            ),
+        },
+        "controls": {
+            "type": "array",
+            "minItems": 1,
+            "items": _object(
+                {
+                    "control": text,
+                    "metric": text,
+                    "addresses": {**patterns, "minItems": 1},
+                    "catalog": {"enum": list(taxonomy.controls)},
+                }
+            ),
+        },
+        "related": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+        "references": _object(
+            {
+                "atlas": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": r"^AML\.T[0-9]{4}(\.[0-9]{3})?$"},
+                },
+                "owasp_llm": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": r"^LLM(0[1-9]|10):2025$"},
+                },
+                "aiid": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                "links": {
+                    "type": "array",
+                    "items": _object(
+                        {"title": text, "url": {"type": "string", "pattern": r"^https?://\S+$"}},
+                        required=["title", "url"],
+                    ),
+                },
+            }
+        ),
+        "follow_up": _object({"date": date_time, "attendees": texts}),
+        "monitoring": _object({"owner": text, "until": date, "review": text}),
+        "authors": {
+            "type": "array",
+            "minItems": 1,
+            "items": _object({"name": text, "role": text}, required=["name", "role"]),
+        },
+        "approvals": {
+            "type": "array",
+            "items": _object(
+                {"name": text, "role": {"enum": APPROVAL_ROLES}, "date": date},
+                required=["name", "role", "date"],
+            ),
+        },
+        "visibility": {"enum": VISIBILITIES},
+        "tags": texts,
+    }
+
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "AI incident postmortem (front matter)",
+        "description": "Generated from schema/taxonomy.yaml by `postmortem schema`; do not edit.",
+        "type": "object",
+        "required": ["id", "title", "status", "severity", "identified", "reported_by"],
+        "properties": properties,
+        "additionalProperties": False,
+        "allOf": [
+            _from_status(["review", "final"], _REVIEW_REQUIREMENTS),
+            _from_status(["final"], _FINAL_REQUIREMENTS),
+        ],
+    }
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _from_status(statuses: list[str], then: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "if": {"properties": {"status": {"enum": statuses}}, "required": ["status"]},
+        "then": then,
+    }
+
+
+_REVIEW_REQUIREMENTS: dict[str, Any] = {
+    "required": [
+        "resolved",
+        "systems",
+        "incident_types",
+        "disclosure",
+        "triage",
+        "impact",
+        "timeline",
+        "root_causes",
+    ],
+    "properties": {
+        "disclosure": {"required": ["public", "regulatory"]},
+        "triage": {"required": TRIAGE_QUESTIONS},
+        "impact": {"required": ["users_affected"]},
+        "timeline": {"required": ["triggered", "detected", "detection_method"]},
+        "root_causes": {
+            "items": {"required": ["lens", "pattern", "factor", "evidence", "root_cause"]}
+        },
+    },
+}
+
+_FINAL_REQUIREMENTS: dict[str, Any] = {
+    "required": [
+        "actions",
+        "controls",
+        "follow_up",
+        "monitoring",
+        "authors",
+        "approvals",
+    ],
+    "properties": {
+        "resolved": {"not": {"const": "ongoing"}},
+        "impact": {"properties": {"users_affected": {"type": "integer"}}},
+        "timeline": {"required": ["contained", "remediated"]},
+        "actions": {
+            "items": {
+                "required": [
+                    "id",
+                    "description",
+                    "owner",
+                    "acceptance",
+                    "priority",
+                    "due",
+                    "status",
+                ]
+            }
+        },
+        "controls": {"items": {"required": ["control", "metric", "addresses"]}},
+        "follow_up": {"required": ["date"]},
+        "monitoring": {"required": ["owner", "until", "review"]},
+    },
+}
+
+
+def schema_text(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,337 @@
+"""Reading a postmortem file, once, into an immutable `Postmortem`.
+
+The front matter is composed by libyaml into nodes and turned into plain
+values here, so that we keep every node's line and column, keep dates as the
+strings the author wrote, treat only `true`/`false` as booleans (YAML 1.2), and
+refuse what could hang or exhaust memory (aliases, deep nesting, huge files).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import mistune
+import yaml
+from mistune.block_parser import BlockParser
+from mistune.core import BlockState
+
+from postmortem_kit.findings import ERROR, Finding
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 16
+
+NodePath = tuple[str | int, ...]
+Position = tuple[int, int]
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_YAML11_BOOLEANS = {
+    spelling: word in {"yes", "on"}
+    for word in ("yes", "no", "on", "off")
+    for spelling in (word, word.capitalize(), word.upper())
+}
+_NULL = {"", "~", "null", "Null", "NULL"}
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_SPECIAL_FLOATS = {".inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
+
+
+class Section(NamedTuple):
+    """A level-2 heading of the body and what it holds."""
+
+    title: str
+    line: int
+    list_items: int  # items of the lists directly under the heading
+
+
+class Postmortem(NamedTuple):
+    path: str  # as shown in findings: relative, with forward slashes
+    data: dict[str, Any]
+    value_positions: dict[NodePath, Position]
+    key_positions: dict[NodePath, Position]
+    sections: tuple[Section, ...]
+    body_line: int  # first line after the front matter
+    text: str  # the whole file, newlines normalised
+    problems: tuple[Finding, ...]  # what reading it found (syntax, duplicates…)
+
+    @property
+    def readable(self) -> bool:
+        """False when the front matter could not be read at all."""
+        return not any(p.rule in _UNREADABLE for p in self.problems)
+
+    @property
+    def status(self) -> str:
+        status = self.data.get("status")
+        return status if isinstance(status, str) else "draft"
+
+    def get(self, *path: str | int) -> Any:
+        """The value at `path`, or None where any step is missing."""
+        value: Any = self.data
+        for step in path:
+            try:
+                value = value[step]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return value
+
+    def position(self, path: NodePath, *, key: bool = False) -> Position:
+        """Where the node at `path` is; a missing node points at its nearest parent."""
+        while path:
+            where = self.key_positions.get(path) if key else None
+            where = where or self.value_positions.get(path) or self.key_positions.get(path)
+            if where:
+                return where
+            path = path[:-1]
+        return self.value_positions.get((), (1, 1))
+
+    def section(self, title: str) -> Section | None:
+        wanted = title.casefold()
+        return next((s for s in self.sections if s.title.casefold() == wanted), None)
+
+
+_UNREADABLE = {"unreadable-file", "missing-front-matter", "yaml-syntax"}
+
+
+class _Unreadable(Exception):
+    def __init__(self, rule: str, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.finding = (rule, line, column, message)
+
+
+def read_postmortem(path: Path, display: str | None = None) -> Postmortem:
+    """Read `path`; every problem becomes a finding, never an exception."""
+    shown = display or path.as_posix()
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return _unreadable(shown, "", 1, 1, f"cannot read the file: {e.strerror}")
+    return parse_postmortem(raw, shown)
+
+
+def parse_postmortem(raw: bytes, path: str) -> Postmortem:
+    if len(raw) > MAX_BYTES:
+        return _unreadable(
+            path,
+            "",
+            1,
+            1,
+            f"file is {len(raw):,} bytes, over the {MAX_BYTES:,} byte limit: "
+            "move large evidence into an attachment and link to it",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        return _unreadable(path, "", line, 1, "file is not valid UTF-8: save it as UTF-8")
+    text = text.replace("\r\n", "\n")
+    if "\x00" in text:
+        return _unreadable(path, text, 1, 1, "file contains NUL bytes: it is not a text file")
+
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        body = _parse_body(text, 1)
+        return Postmortem(
+            path, {}, {}, {}, body, 1, text,
+            (Finding(path, 1, 1, ERROR, "missing-front-matter",
+                     "no front matter: the file must start with a line '---', then the "
+                     "YAML keys, then a closing '---'"),),
+        )  # fmt: skip
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if end is None:
+        return _unreadable(
+            path, text, 1, 1, "front matter opened on line 1 is never closed: add a line '---'"
+        )
+    front = "\n".join(lines[1:end]) + "\n"
+    body_line = end + 2
+    sections = _parse_body("\n".join(lines[end + 1 :]), body_line)
+    try:
+        reader = _FrontMatterReader(path, first_line=2)
+        data = reader.read(front)
+    except _Unreadable as e:
+        rule, line, column, message = e.finding
+        return Postmortem(
+            path, {}, {}, {}, sections, body_line, text,
+            (Finding(path, line, column, ERROR, rule, message),),
+        )  # fmt: skip
+    return Postmortem(
+        path,
+        data,
+        reader.value_positions,
+        reader.key_positions,
+        sections,
+        body_line,
+        text,
+        tuple(reader.problems),
+    )
+
+
+def _unreadable(path: str, text: str, line: int, column: int, message: str) -> Postmortem:
+    rule = "unreadable-file" if not text else "yaml-syntax"
+    finding = Finding(path, line, column, ERROR, rule, message)
+    return Postmortem(path, {}, {}, {}, (), 1, text, (finding,))
+
+
+class _FrontMatterReader:
+    """Turns libyaml's node tree into plain values, recording positions."""
+
+    def __init__(self, path: str, first_line: int) -> None:
+        self.path = path
+        self.line_offset = first_line  # node marks count lines from 0
+        self.value_positions: dict[NodePath, Position] = {}
+        self.key_positions: dict[NodePath, Position] = {}
+        self.problems: list[Finding] = []
+        self._seen: set[int] = set()
+
+    def read(self, front: str) -> dict[str, Any]:
+        try:
+            root = yaml.compose(front, Loader=_Loader)
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            line, column = self._where(mark) if mark else (self.line_offset, 1)
+            problem = e.problem or e.context or "invalid YAML"
+            raise _Unreadable(
+                "yaml-syntax",
+                line,
+                column,
+                f"invalid YAML: {problem}: check the indentation, and quote values "
+                "that contain ': ' or start with a special character",
+            ) from None
+        except yaml.YAMLError as e:
+            raise _Unreadable("yaml-syntax", self.line_offset, 1, f"invalid YAML: {e}") from None
+        if root is None:
+            self.value_positions[()] = (1, 1)
+            return {}
+        if not isinstance(root, yaml.MappingNode):
+            line, column = self._where(root.start_mark)
+            raise _Unreadable(
+                "yaml-syntax", line, column, "front matter must be a mapping of keys to values"
+            )
+        return self._value(root, ())
+
+    def _where(self, mark: yaml.Mark) -> Position:
+        return mark.line + self.line_offset, mark.column + 1
+
+    def _value(self, node: yaml.Node, path: NodePath) -> Any:
+        if id(node) in self._seen:
+            line, column = self._where(node.start_mark)
+            raise _Unreadable(
+                "yaml-syntax",
+                line,
+                column,
+                "anchors and aliases (&name, *name) are not allowed: write the value out",
+            )
+        self._seen.add(id(node))
+        if len(path) > MAX_DEPTH:
+            line, column = self._where(node.start_mark)
+            raise _Unreadable("yaml-syntax", line, column, f"nested deeper than {MAX_DEPTH} levels")
+        self.value_positions[path] = self._where(node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self._value(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: NodePath) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_line, key_column = self._where(key_node.start_mark)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Unreadable(
+                    "yaml-syntax",
+                    key_line,
+                    key_column,
+                    "keys must be plain words, not lists or maps",
+                )
+            key = key_node.value
+            if key in mapping:
+                first_line = self.key_positions[(*path, key)][0]
+                self._problem(
+                    key_line,
+                    key_column,
+                    "duplicate-key",
+                    f"duplicate key '{key}' (first on line {first_line}): keep one of them",
+                )
+            self.key_positions[(*path, key)] = (key_line, key_column)
+            mapping[key] = self._value(value_node, (*path, key))
+        return mapping
+
+    def _scalar(self, node: yaml.ScalarNode, path: NodePath) -> Any:
+        text = node.value
+        if node.style or node.tag == "tag:yaml.org,2002:str":
+            return text  # quoted, block scalar or explicitly a string
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        if text in _YAML11_BOOLEANS:
+            line, column = self._where(node.start_mark)
+            self._problem(
+                line,
+                column,
+                "yaml-boolean",
+                f"'{text}' is a YAML 1.1 boolean: write true or false, or quote it "
+                f"('\"{text}\"') if you mean the word",
+            )
+            return _YAML11_BOOLEANS[text]
+        if text in _NULL:
+            return None
+        if _INT.fullmatch(text):
+            return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
+        if _FLOAT.fullmatch(text):
+            return float(text)
+        if text.lower() in _SPECIAL_FLOATS:
+            return _SPECIAL_FLOATS[text.lower()]
+        return text
+
+    def _problem(self, line: int, column: int, rule: str, message: str) -> None:
+        self.problems.append(Finding(self.path, line, column, ERROR, rule, message))
+
+
+class _PositionedBlockParser(BlockParser):
+    """mistune's block parser, noting where each top-level heading starts."""
+
+    def parse_atx_heading(self, m: re.Match[str], state: BlockState) -> int:
+        end = super().parse_atx_heading(m, state)
+        state.tokens[-1]["offset"] = m.start()
+        return end
+
+    def parse_setex_heading(self, m: re.Match[str], state: BlockState) -> int | None:
+        end = super().parse_setex_heading(m, state)
+        token = state.last_token()
+        if end is not None and token and token.get("style") == "setext":
+            heading_lines = token["text"].rstrip("\n").count("\n") + 1
+            token["offset"] = _line_start(state.src, m.start(), back=heading_lines)
+        return end
+
+
+def _line_start(src: str, offset: int, back: int) -> int:
+    for _ in range(back):
+        offset = src.rfind("\n", 0, offset - 1) + 1
+    return offset
+
+
+_markdown = mistune.Markdown(block=_PositionedBlockParser())
+
+
+def _parse_body(body: str, first_line: int) -> tuple[Section, ...]:
+    state = BlockState()
+    state.process(body if body.endswith("\n") else body + "\n")
+    _markdown.block.parse(state)
+    sections: list[Section] = []
+    title, line, items = "", 0, 0
+    for token in state.tokens:
+        if token["type"] == "heading" and token["attrs"]["level"] <= 2:
+            if title:
+                sections.append(Section(title, line, items))
+            title, items = "", 0
+            if token["attrs"]["level"] == 2 and "offset" in token:
+                title = " ".join(token["text"].split())
+                line = first_line + state.src.count("\n", 0, token["offset"])
+        elif token["type"] == "list" and title:
+            items += sum(1 for child in token["children"] if child["type"] == "list_item")
+    if title:
+        sections.append(Section(title, line, items))
+    return tuple(sections)

@@ -1,0 +1,105 @@
+"""Rules that keep a postmortem accountable: causes fixed, owners, dates, sign-off."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from postmortem_kit.dates import as_date, parse_when
+from postmortem_kit.read import Postmortem
+from postmortem_kit.rules.base import Context, Problem, at_least, dicts, rule
+
+FOLLOW_UP_DAYS = 7
+CLOSED_ACTION = ("done", "dropped")
+
+
+@rule("no-root-cause", "error")
+def check_no_root_cause(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """A final postmortem marks no root cause `true`."""
+    causes = dicts(postmortem.get("root_causes"))
+    if (
+        at_least(postmortem, "final")
+        and causes
+        and not any(cause.get("root_cause") is True for _, cause in causes)
+    ):
+        yield Problem.at(
+            postmortem.position(("root_causes",), key=True),
+            "no root cause is marked 'root_cause: true': mark the cause(s) that, fixed, "
+            "would have prevented the incident",
+        )
+
+
+@rule("unaddressed-root-cause", "error")
+def check_unaddressed_root_causes(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """A root-cause pattern that no action or control addresses."""
+    if not at_least(postmortem, "final"):
+        return
+    addressed = {
+        pattern
+        for key in ("actions", "controls")
+        for _, item in dicts(postmortem.get(key))
+        if isinstance(item.get("addresses"), list)
+        for pattern in item["addresses"]
+        if isinstance(pattern, str)
+    }
+    reported = set()
+    for i, cause in dicts(postmortem.get("root_causes")):
+        pattern = cause.get("pattern")
+        if cause.get("root_cause") is not True or not isinstance(pattern, str):
+            continue
+        if pattern in addressed | reported:
+            continue
+        reported.add(pattern)
+        yield Problem.at(
+            postmortem.position(("root_causes", i, "pattern")),
+            f"root cause '{pattern}' is addressed by no action or control: add it "
+            "to the 'addresses' of the action or control that fixes it",
+        )
+
+
+@rule("missing-approval", "error")
+def check_missing_approvals(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """A final postmortem lacks a manager's (and for high/critical, a security lead's) approval."""
+    if not at_least(postmortem, "final"):
+        return
+    roles = [approval.get("role") for _, approval in dicts(postmortem.get("approvals"))]
+    needed = ["manager"]
+    severity = postmortem.get("severity")
+    if severity in ("high", "critical"):
+        needed.append("security-lead")
+    for role in needed:
+        if role not in roles:
+            why = f" ({severity} severity)" if role == "security-lead" else ""
+            yield Problem.at(
+                postmortem.position(("approvals",), key=True),
+                f"a final postmortem needs an approval with role '{role}'{why}: add "
+                f"{{name, role: {role}, date}} under approvals",
+            )
+
+
+@rule("overdue-action", "warning")
+def check_overdue_actions(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """A corrective action is past its due date and not done or dropped."""
+    for i, action in dicts(postmortem.get("actions")):
+        due = parse_when(action.get("due"))
+        if due and as_date(due) < context.today and action.get("status") not in CLOSED_ACTION:
+            owner = action.get("owner") or "no owner"
+            yield Problem.at(
+                postmortem.position(("actions", i, "due")),
+                f"action {action.get('id', i)} ({owner}) was due {action['due']} and is "
+                f"{action.get('status', 'without a status')}: finish it, or set a new due date",
+            )
+
+
+@rule("late-follow-up", "warning")
+def check_late_follow_up(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """The follow-up review is more than 7 days after the incident was identified."""
+    follow_up = parse_when(postmortem.get("follow_up", "date"))
+    identified = parse_when(postmortem.get("identified"))
+    if follow_up and identified:
+        days = (as_date(follow_up) - as_date(identified)).days
+        if days > FOLLOW_UP_DAYS:
+            yield Problem.at(
+                postmortem.position(("follow_up", "date")),
+                f"follow_up.date is {days} days after identified: review action items "
+                f"within {FOLLOW_UP_DAYS} days",
+            )

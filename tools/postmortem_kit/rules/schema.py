@@ -1,0 +1,175 @@
+"""`schema` and `unknown-key`: the JSON Schema, with messages people can act on."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.protocols import Validator
+
+from postmortem_kit import dates
+from postmortem_kit.format_schema import DATE, DATE_TIME
+from postmortem_kit.read import Postmortem
+from postmortem_kit.rules.base import Context, Problem, field, rule
+
+_EXPECTED_BY_PATTERN = {
+    DATE: "a date like 2026-03-02",
+    DATE_TIME: "a date-time with offset like 2026-03-02T14:05:00Z",
+    r"^https?://\S+$": "a URL starting with https://",
+    r"^AML\.T[0-9]{4}(\.[0-9]{3})?$": "a MITRE ATLAS id like AML.T0051 or AML.T0051.001",
+    r"^LLM(0[1-9]|10):2025$": "an OWASP LLM Top 10 id like LLM01:2025",
+    r"^[^\n\r]*$": "a single line",
+}
+_JSON_TYPES = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of keys",
+    "null": "null",
+}
+_STATUS_OF_BRANCH = {0: "review", 1: "final"}  # the schema's allOf: [review+, final]
+
+
+def make_validator(schema: dict[str, Any]) -> Validator:
+    checker = FormatChecker(formats=())
+    checker.checks("date")(dates.is_real_date)
+    checker.checks("date-time")(dates.is_real_date_time)
+    return Draft202012Validator(schema, format_checker=checker)
+
+
+@rule("schema", "error")
+def check_schema(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """A value of the wrong type or shape, or a key the status requires is missing."""
+    reported_missing: set[tuple[str | int, ...]] = set()
+    for error in context.validator.iter_errors(postmortem.data):
+        if error.validator in ("anyOf", "oneOf") and not _is_alternatives_of_values(error):
+            error = best_match(error.context)
+        path = tuple(error.absolute_path)
+        status = _required_from(error)
+        because = f" (required from status {status})" if status else ""
+        if error.validator == "additionalProperties":
+            yield from _unknown_keys(postmortem, error)
+        elif error.validator == "required":
+            # jsonschema reports each missing key alike; name them all once, in order
+            for key in _missing_keys(error):
+                if (*path, key) not in reported_missing:
+                    reported_missing.add((*path, key))
+                    where = postmortem.position(path, key=True)
+                    yield Problem.at(where, f"missing '{field((*path, key))}'{because}")
+        else:
+            message = f"{field(path)}: {_describe(error)}{because}"
+            yield Problem.at(postmortem.position(path), message)
+
+
+def _unknown_keys(postmortem: Postmortem, error: ValidationError) -> Iterator[Problem]:
+    path = tuple(error.absolute_path)
+    known = list(error.schema.get("properties", {}))
+    for key in sorted(set(error.instance) - set(known)):
+        yield Problem.at(
+            postmortem.position((*path, key), key=True),
+            f"unknown key '{field((*path, key))}'{_did_you_mean(key, known)}",
+            rule="unknown-key",
+        )
+
+
+def _describe(error: ValidationError) -> str:
+    value = error.instance
+    shown = _show(value)
+    schema = error.schema
+    match error.validator:
+        case "enum":
+            options = schema["enum"]
+            return (
+                f"{shown} is not one of: {', '.join(map(str, options))}"
+                f"{_did_you_mean(value, options)}"
+            )
+        case "type":
+            return f"expected {_expected(schema)}, got {_type_name(value)}"
+        case "pattern" | "anyOf" | "oneOf" | "format":
+            return f"{shown} is not {_expected(schema)}"
+        case "minItems":
+            n = schema["minItems"]
+            return f"needs at least {n} item{'s' if n > 1 else ''}"
+        case "minLength":
+            n = schema["minLength"]
+            if n == 1:
+                return "must not be empty"
+            return f"must be at least {n} characters (it has {len(value)})"
+        case "maxLength":
+            return f"must be at most {schema['maxLength']} characters (it has {len(value)})"
+        case "minimum":
+            return f"{shown} is below the minimum of {schema['minimum']}"
+        case "uniqueItems":
+            return "lists the same value twice"
+        case "not":
+            return f"{shown} is not allowed here"
+        case "const":
+            return f"must be {_show(schema['const'])}"
+    return error.message
+
+
+def _expected(schema: dict[str, Any]) -> str:
+    if "anyOf" in schema or "oneOf" in schema:
+        return " or ".join(_expected(s) for s in schema.get("anyOf", schema.get("oneOf")))
+    if "const" in schema:
+        return _show(schema["const"])
+    pattern = schema.get("pattern")
+    if pattern in _EXPECTED_BY_PATTERN:
+        return _EXPECTED_BY_PATTERN[pattern]
+    if pattern and pattern.endswith("-[0-9]{4}-[0-9]{3,}$"):
+        prefix = pattern[1:].split("-")[0]
+        return f"an id like {prefix}-2026-001 ({prefix}, the year, three or more digits)"
+    if pattern:
+        return f"text matching {pattern}"
+    kinds = schema.get("type", "")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return " or ".join(_JSON_TYPES.get(k, k) for k in kinds)
+
+
+def _is_alternatives_of_values(error: ValidationError) -> bool:
+    """anyOf between kinds of date (or 'ongoing'): describe all the options at once."""
+    return all("pattern" in s or "const" in s for s in error.schema.get("anyOf", []))
+
+
+def _required_from(error: ValidationError) -> str | None:
+    schema_path = list(error.schema_path)
+    if schema_path[:1] == ["allOf"] and "then" in schema_path:
+        return _STATUS_OF_BRANCH.get(schema_path[1])
+    return None
+
+
+def _missing_keys(error: ValidationError) -> list[str]:
+    present = error.instance if isinstance(error.instance, dict) else {}
+    return [key for key in error.validator_value if key not in present]
+
+
+def _did_you_mean(value: Any, options: Iterable[Any]) -> str:
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else _JSON_TYPES.get(_json_type(value), type(value).__name__)
+
+
+def _json_type(value: Any) -> str:
+    for name, kind in (("boolean", bool), ("integer", int), ("number", float), ("string", str),
+                       ("array", list), ("object", dict)):  # fmt: skip
+        if isinstance(value, kind):
+            return name
+    return "null"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        text = value if len(value) <= 60 else value[:57] + "..."
+        return "'" + text.replace("\n", "\\n") + "'"
+    return json.dumps(value)[:60]

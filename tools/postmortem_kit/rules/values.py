@@ -1,0 +1,107 @@
+"""Rules on the meaning of front-matter values that a JSON Schema cannot express."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+from typing import Any
+
+from postmortem_kit.dates import DATE_TIME_WITHOUT_OFFSET, When, is_before, parse_when
+from postmortem_kit.read import NodePath, Postmortem
+from postmortem_kit.rules.base import Context, Problem, dicts, field, rule
+
+TIMELINE = ("triggered", "detected", "contained", "remediated", "long_term")
+
+
+@rule("ambiguous-time", "error")
+def check_ambiguous_time(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """A date-time without an offset: nobody can tell which time zone it meant."""
+    for path, value in _strings(postmortem.data, ()):
+        if DATE_TIME_WITHOUT_OFFSET.fullmatch(value):
+            yield Problem.at(
+                postmortem.position(path),
+                f"{field(path)}: '{value}' has no time zone: add Z for UTC or an offset "
+                "such as +01:00 (2026-03-02T14:05:00Z)",
+            )
+
+
+def _strings(value: Any, path: NodePath) -> Iterable[tuple[NodePath, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, (*path, i))
+
+
+@rule("manifestation-pattern", "error")
+def check_manifestation_pattern(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """A root cause's manifestation does not belong to its pattern."""
+    taxonomy = context.taxonomy
+    for i, cause in dicts(postmortem.get("root_causes")):
+        pattern, manifestation = cause.get("pattern"), cause.get("manifestation")
+        if not (isinstance(pattern, str) and isinstance(manifestation, str)):
+            continue
+        term = taxonomy.manifestations.get(manifestation)
+        if term and pattern in taxonomy.patterns and term.parent != pattern:
+            expected = ", ".join(m.slug for m in taxonomy.manifestations_of(pattern))
+            yield Problem.at(
+                postmortem.position(("root_causes", i, "manifestation")),
+                f"root_causes[{i}].manifestation: '{manifestation}' belongs to pattern "
+                f"'{term.parent}', not '{pattern}'; under '{pattern}' use one of: {expected}",
+            )
+
+
+@rule("timeline-order", "error")
+def check_timeline_order(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """Timeline out of order: T0 <= T1 <= T2 <= T3 <= T4, triggered <= identified <= resolved."""
+    chains = [
+        [("timeline", step) for step in TIMELINE],
+        [("timeline", "triggered"), ("identified",), ("resolved",)],
+    ]
+    for chain in chains:
+        known = [(path, when) for path in chain if (when := _when(postmortem, path))]
+        for (earlier_path, earlier), (later_path, later) in zip(known, known[1:], strict=False):
+            if is_before(later, earlier):
+                yield Problem.at(
+                    postmortem.position(later_path),
+                    f"{field(later_path)} ({postmortem.get(*later_path)}) is before "
+                    f"{field(earlier_path)} ({postmortem.get(*earlier_path)})",
+                )
+
+
+def _when(postmortem: Postmortem, path: NodePath) -> When | None:
+    return parse_when(postmortem.get(*path))
+
+
+@rule("duplicate-action-id", "error")
+def check_duplicate_action_ids(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """Two corrective actions in one file share an id."""
+    first_index: dict[Any, int] = {}
+    for i, action in dicts(postmortem.get("actions")):
+        action_id = action.get("id")
+        if not isinstance(action_id, str):
+            continue
+        if action_id in first_index:
+            yield Problem.at(
+                postmortem.position(("actions", i, "id")),
+                f"actions[{i}].id: '{action_id}' is already the id of "
+                f"actions[{first_index[action_id]}]: give each action its own id",
+            )
+        else:
+            first_index[action_id] = i
+
+
+@rule("filename-id", "warning")
+def check_filename_id(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """The file name does not start with the postmortem's id."""
+    pm_id = postmortem.get("id")
+    name = PurePosixPath(postmortem.path).name
+    if isinstance(pm_id, str) and pm_id and not name.startswith(pm_id):
+        yield Problem.at(
+            postmortem.position(("id",)),
+            f"file name '{name}' does not start with the id '{pm_id}': "
+            f"rename it to '{pm_id}-<short-slug>.md'",
+        )

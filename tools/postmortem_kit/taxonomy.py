@@ -1,0 +1,85 @@
+"""The taxonomy: incident types, root-cause patterns, lenses and controls.
+
+Everything that names a slug (the schema's enums, `postmortem new`, the site's
+index pages) reads it from here, so extending the taxonomy is one edit to one
+YAML file.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+
+class Term(NamedTuple):
+    slug: str
+    label: str
+    description: str
+    parent: str = ""  # the category of a type, the pattern of a manifestation
+
+
+class Taxonomy(NamedTuple):
+    categories: dict[str, Term]
+    incident_types: dict[str, Term]
+    patterns: dict[str, Term]
+    manifestations: dict[str, Term]
+    lenses: dict[str, Term]
+    controls: dict[str, Term]
+
+    def types_of(self, category: str) -> list[Term]:
+        return [t for t in self.incident_types.values() if t.parent == category]
+
+    def manifestations_of(self, pattern: str) -> list[Term]:
+        return [m for m in self.manifestations.values() if m.parent == pattern]
+
+
+class TaxonomyError(Exception):
+    """The taxonomy file cannot be used; the message says where and why."""
+
+
+DEFAULT_PATH = Path(str(files("postmortem_kit.schema").joinpath("taxonomy.yaml")))
+
+
+def load_taxonomy(path: Path = DEFAULT_PATH) -> Taxonomy:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise TaxonomyError(f"{path}: cannot read the taxonomy: {e}") from None
+    if not isinstance(raw, dict):
+        raise TaxonomyError(f"{path}: the taxonomy must be a mapping")
+    try:
+        categories = _terms(raw["incident_categories"])
+        patterns = _terms(raw["root_cause_patterns"])
+        return Taxonomy(
+            categories=categories,
+            incident_types=_children(raw["incident_categories"], "types"),
+            patterns=patterns,
+            manifestations=_children(raw["root_cause_patterns"], "manifestations"),
+            lenses=_terms(raw["lenses"]),
+            controls=_terms(raw["controls"]),
+        )
+    except (KeyError, TypeError, AttributeError) as e:
+        raise TaxonomyError(
+            f"{path}: malformed taxonomy near {e}: every entry needs a label and a "
+            "description; see the comments at the top of schema/taxonomy.yaml"
+        ) from None
+
+
+def _terms(section: dict[str, Any], parent: str = "") -> dict[str, Term]:
+    return {
+        slug: Term(slug, entry["label"], " ".join(entry["description"].split()), parent)
+        for slug, entry in section.items()
+    }
+
+
+def _children(section: dict[str, Any], key: str) -> dict[str, Term]:
+    children: dict[str, Term] = {}
+    for parent, entry in section.items():
+        for slug, term in _terms(entry[key], parent).items():
+            if slug in children:
+                raise TaxonomyError(f"slug '{slug}' is listed under two {key}")
+            children[slug] = term
+    return children
