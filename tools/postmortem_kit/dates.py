@@ -10,6 +10,11 @@ DATE_TIME_WITHOUT_OFFSET = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
 )
 
+# A date-time somewhere in a text, not followed by an offset (a quick pre-check).
+NAIVE_DATE_TIME_IN_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(?![0-9:.Zz+-])"
+)
+
 When = dt.date | dt.datetime
 
 

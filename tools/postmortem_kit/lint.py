@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 from postmortem_kit.collection import (
     Collection,
+    bulk_reading,
     display_path,
     find_postmortem_files,
     is_postmortem_file,
@@ -16,9 +18,9 @@ from postmortem_kit.collection import (
 from postmortem_kit.config import Config
 from postmortem_kit.findings import Finding
 from postmortem_kit.format_schema import build_schema
-from postmortem_kit.read import Postmortem, read_postmortem
+from postmortem_kit.read import Postmortem, read_id_only, read_postmortem
 from postmortem_kit.rules import RULES, Context
-from postmortem_kit.rules.schema import make_validator
+from postmortem_kit.rules.schema import SchemaValidator
 from postmortem_kit.taxonomy import Taxonomy, load_taxonomy
 
 # A schema finding repeats what these say more precisely about the same node.
@@ -48,30 +50,32 @@ def lint_repository(
 ) -> LintResult:
     """Lint `paths` (every postmortem when empty) against the whole collection.
 
-    Repository-wide rules (duplicate ids, related links) need every postmortem,
-    so the collection is always the whole folder plus the given files.
+    Repository-wide rules (duplicate ids, related links) need every postmortem's
+    id, so the collection is always the whole folder plus the given files; only
+    the files reported on are read in full.
     """
     taxonomy = taxonomy or load_taxonomy(config.taxonomy)
-    everything = {p.resolve(): p for p in find_postmortem_files(config.postmortems_dir)}
-    targets = [p for p in paths if is_postmortem_file(p)] if paths else list(everything.values())
-    for path in targets:
-        everything.setdefault(path.resolve(), path)
-
-    read = {
-        key: read_postmortem(path, display_path(path, base)) for key, path in everything.items()
-    }
-    collection = Collection.of(read.values())
-    context = Context(
-        collection=collection,
-        taxonomy=taxonomy,
-        validator=make_validator(build_schema(taxonomy, config.id_prefix)),
-        today=today or dt.date.today(),
-    )
-    findings = [
-        finding
-        for path in targets
-        for finding in lint_postmortem(read[path.resolve()], context, config)
-    ]
+    with bulk_reading():
+        everything = find_postmortem_files(config.postmortems_dir)
+        targets = [p for p in paths if is_postmortem_file(p)] if paths else everything
+        read = {os.path.abspath(p): read_postmortem(p, display_path(p, base)) for p in targets}
+        others = [
+            read_id_only(p, display_path(p, base))
+            for p in everything
+            if os.path.abspath(p) not in read
+        ]
+        collection = Collection.of([*read.values(), *others])
+        context = Context(
+            collection=collection,
+            taxonomy=taxonomy,
+            validator=SchemaValidator(build_schema(taxonomy, config.id_prefix)),
+            today=today or dt.date.today(),
+        )
+        findings = [
+            finding
+            for path in targets
+            for finding in lint_postmortem(read[os.path.abspath(path)], context, config)
+        ]
     return LintResult(len(targets), findings)
 
 

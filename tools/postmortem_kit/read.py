@@ -25,7 +25,22 @@ MAX_DEPTH = 16
 NodePath = tuple[str | int, ...]
 Position = tuple[int, int]
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN = "tag:postmortem-kit:plain"
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's composer without PyYAML's YAML 1.1 tag resolution.
+
+    We decide what a plain scalar means ourselves (YAML 1.2 core schema), so
+    asking PyYAML's resolver first, once per scalar, is wasted time.
+    """
+
+    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            return _PLAIN if implicit[0] else "tag:yaml.org,2002:str"
+        return "tag:yaml.org,2002:seq" if kind is yaml.SequenceNode else "tag:yaml.org,2002:map"
+
+
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 _YAML11_BOOLEANS = {
@@ -87,6 +102,18 @@ class Postmortem(NamedTuple):
             path = path[:-1]
         return self.value_positions.get((), (1, 1))
 
+    @property
+    def front_matter_text(self) -> str:
+        end = 0
+        for _ in range(self.body_line - 1):
+            end = self.text.find("\n", end) + 1
+        return self.text[:end]
+
+    def text_position(self, offset: int) -> Position:
+        """Line and column of a character offset in the file's text."""
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        return self.text.count("\n", 0, offset) + 1, offset - line_start + 1
+
     def section(self, title: str) -> Section | None:
         wanted = title.casefold()
         return next((s for s in self.sections if s.title.casefold() == wanted), None)
@@ -109,6 +136,26 @@ def read_postmortem(path: Path, display: str | None = None) -> Postmortem:
     except OSError as e:
         return _unreadable(shown, "", 1, 1, f"cannot read the file: {e.strerror}")
     return parse_postmortem(raw, shown)
+
+
+_ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
+
+
+def read_id_only(path: Path, display: str) -> Postmortem:
+    """A stand-in that knows only the file's id: enough for repository-wide rules.
+
+    Reading every other file in full would make linting one file in a large
+    repository (the pre-commit case) as slow as linting them all.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as f:
+            head = f.read(8192)
+    except OSError:
+        head = ""
+    front = head.split("\n---", 1)[0] if head.startswith("---") else ""
+    found = _ID_LINE.search(front)
+    data = {"id": found.group(1)} if found else {}
+    return Postmortem(display, data, {}, {}, (), 1, "", ())
 
 
 def parse_postmortem(raw: bytes, path: str) -> Postmortem:
@@ -260,8 +307,8 @@ class _FrontMatterReader:
 
     def _scalar(self, node: yaml.ScalarNode, path: NodePath) -> Any:
         text = node.value
-        if node.style or node.tag == "tag:yaml.org,2002:str":
-            return text  # quoted, block scalar or explicitly a string
+        if node.tag != _PLAIN:
+            return text  # quoted, a block scalar, or given a tag such as !!str
         if text in _TRUE:
             return True
         if text in _FALSE:

@@ -11,8 +11,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from jsonschema.protocols import Validator
-
 from postmortem_kit.collection import Collection
 from postmortem_kit.read import Position, Postmortem
 from postmortem_kit.taxonomy import Taxonomy
@@ -34,7 +32,7 @@ class Context(NamedTuple):
 
     collection: Collection
     taxonomy: Taxonomy
-    validator: Validator
+    validator: Any  # rules.schema.SchemaValidator
     today: dt.date
 
 

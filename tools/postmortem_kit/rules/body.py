@@ -22,7 +22,7 @@ SECTIONS_IN_FINAL = (
 )
 # TODO/TBD as words, and template prompts such as "<Describe the impact on users.>":
 # a capital, then words with spaces, so HTML tags and <https://autolinks> do not match.
-PLACEHOLDER = re.compile(r"\b(TODO|TBD)\b|<[A-Z][a-z]*( [^<>\n]+)+>")
+PLACEHOLDER = re.compile(r"\b(TODO|TBD)\b|<[A-Z][a-z]* [^<>\n]*>")
 
 
 def required_sections(status: str) -> tuple[str, ...]:
@@ -46,15 +46,12 @@ def check_placeholders(postmortem: Postmortem, context: Context) -> Iterable[Pro
     """Template text left in a final postmortem (TODO, TBD, <prompts>)."""
     if not at_least(postmortem, "final"):
         return
-    for number, line in enumerate(postmortem.text.split("\n"), start=1):
-        for match in PLACEHOLDER.finditer(line):
-            text = match.group(0)
-            yield Problem(
-                number,
-                match.start() + 1,
-                f"placeholder '{text[:40]}' left in a final postmortem: replace it with "
-                "what happened",
-            )
+    for match in PLACEHOLDER.finditer(postmortem.text):
+        yield Problem.at(
+            postmortem.text_position(match.start()),
+            f"placeholder '{match.group(0)[:40]}' left in a final postmortem: replace it "
+            "with what happened",
+        )
 
 
 @rule("lessons-count", "warning")

@@ -6,7 +6,13 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
-from postmortem_kit.dates import DATE_TIME_WITHOUT_OFFSET, When, is_before, parse_when
+from postmortem_kit.dates import (
+    DATE_TIME_WITHOUT_OFFSET,
+    NAIVE_DATE_TIME_IN_TEXT,
+    When,
+    is_before,
+    parse_when,
+)
 from postmortem_kit.read import NodePath, Postmortem
 from postmortem_kit.rules.base import Context, Problem, dicts, field, rule
 
@@ -16,6 +22,8 @@ TIMELINE = ("triggered", "detected", "contained", "remediated", "long_term")
 @rule("ambiguous-time", "error")
 def check_ambiguous_time(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
     """A date-time without an offset: nobody can tell which time zone it meant."""
+    if not NAIVE_DATE_TIME_IN_TEXT.search(postmortem.front_matter_text):
+        return  # the common case, found without walking every value
     for path, value in _strings(postmortem.data, ()):
         if DATE_TIME_WITHOUT_OFFSET.fullmatch(value):
             yield Problem.at(
