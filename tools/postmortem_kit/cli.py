@@ -131,7 +131,7 @@ def new(
 def _ask(prompt: str, option: str, kind: click.ParamType | None = None) -> str:
     try:
         return click.prompt(prompt, type=kind)
-    except click.Abort:  # no terminal, or stdin ran out
+    except (click.Abort, OSError):  # no terminal, or stdin ran out
         raise click.UsageError(f"{option} is needed: give it as an option") from None
 
 

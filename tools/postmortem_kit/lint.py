@@ -100,16 +100,9 @@ def lint_postmortem(postmortem: Postmortem, context: Context, config: Config) ->
 
 
 def _without_repeats(findings: list[Finding]) -> list[Finding]:
-    """One schema finding per node, and none where a more precise rule spoke."""
+    """No schema finding where a more precise rule spoke about the same node."""
     taken = {(f.line, f.column) for f in findings if f.rule in _MORE_PRECISE_THAN_SCHEMA}
-    kept = []
-    for finding in findings:
-        if finding.rule == "schema":
-            if (finding.line, finding.column) in taken:
-                continue
-            taken.add((finding.line, finding.column))
-        kept.append(finding)
-    return kept
+    return [f for f in findings if f.rule != "schema" or (f.line, f.column) not in taken]
 
 
 def _configured(findings: list[Finding], config: Config) -> Iterable[Finding]:

@@ -20,7 +20,7 @@ BLANK = {
     "severity": "medium",
     "identified": "YYYY-MM-DD",
     "reported_by": '"<Name the team or person who reported it>"',
-    "incident_types": "[]  # one or more slugs from docs/taxonomy.md",
+    "incident_types": "[]  # one or more; `postmortem taxonomy` lists them",
 }
 
 
@@ -33,7 +33,9 @@ def next_id(prefix: str, year: int, taken: Iterable[str]) -> str:
 
 def slugify(title: str, max_length: int = 50) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug[:max_length].rstrip("-") or "postmortem"
+    if len(slug) > max_length:  # cut at a word boundary
+        slug = slug[: max_length + 1].rsplit("-", 1)[0]
+    return slug or "postmortem"
 
 
 def render_new(

@@ -63,7 +63,7 @@ class SchemaValidator:
 @rule("schema", "error")
 def check_schema(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
     """A value of the wrong type or shape, or a key the status requires is missing."""
-    reported_missing: set[tuple[str | int, ...]] = set()
+    reported: set[tuple[str | int, ...]] = set()  # one finding per node
     for error in context.validator.iter_errors(postmortem.data):
         if error.validator in ("anyOf", "oneOf") and not _is_alternatives_of_values(error):
             error = best_match(error.context)
@@ -75,11 +75,12 @@ def check_schema(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
         elif error.validator == "required":
             # jsonschema reports each missing key alike; name them all once, in order
             for key in _missing_keys(error):
-                if (*path, key) not in reported_missing:
-                    reported_missing.add((*path, key))
+                if (*path, key) not in reported:
+                    reported.add((*path, key))
                     where = postmortem.position(path, key=True)
                     yield Problem.at(where, f"missing '{field((*path, key))}'{because}")
-        else:
+        elif path not in reported:
+            reported.add(path)
             message = f"{field(path)}: {_describe(error)}{because}"
             yield Problem.at(postmortem.position(path), message)
 

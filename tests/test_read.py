@@ -1,0 +1,135 @@
+"""Reading a file: positions, dates as strings, and hostile input handled calmly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from conftest import FINAL
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from postmortem_kit.collection import Collection
+from postmortem_kit.config import Config
+from postmortem_kit.format_schema import build_schema
+from postmortem_kit.lint import lint_postmortem
+from postmortem_kit.read import MAX_BYTES, parse_postmortem
+from postmortem_kit.rules import Context
+from postmortem_kit.rules.schema import SchemaValidator
+from postmortem_kit.taxonomy import load_taxonomy
+
+TAXONOMY = load_taxonomy()
+CONTEXT = Context(
+    collection=Collection.of([]),
+    taxonomy=TAXONOMY,
+    validator=SchemaValidator(build_schema(TAXONOMY)),
+    today=dt.date(2026, 1, 1),
+)
+CONFIG = Config(root=__import__("pathlib").Path("."))
+
+
+def read(text: str | bytes):
+    return parse_postmortem(text.encode() if isinstance(text, str) else text, "p.md")
+
+
+def rules_of(postmortem) -> list[str]:
+    return [f.rule for f in postmortem.problems]
+
+
+def test_values_and_positions() -> None:
+    pm = read(FINAL)
+    assert pm.data["identified"] == "2025-02-11"  # a string, not a date object
+    assert pm.data["timeline"]["triggered"] == "2025-02-03T08:00:00Z"
+    assert pm.data["impact"]["users_affected"] == 412
+    assert pm.data["triage"]["direct_harm"] is True
+    assert pm.value_positions[("severity",)] == (5, 11)
+    assert pm.key_positions[("timeline", "detected")] == (28, 3)
+    assert pm.value_positions[("root_causes", 1, "pattern")] == (41, 14)
+    assert pm.position(("timeline", "missing"), key=True) == (26, 1)
+    assert [s.title for s in pm.sections][:3] == ["Summary", "Impact", "Timeline"]
+    assert pm.section("lessons LEARNED").line == 140
+    assert pm.section("Lessons learned").list_items == 3
+
+
+def test_crlf_and_bom_keep_the_same_lines() -> None:
+    pm = read(b"\xef\xbb\xbf" + FINAL.replace("\n", "\r\n").encode())
+    assert pm.problems == ()
+    assert pm.value_positions[("severity",)] == (5, 11)
+    assert pm.section("Impact").line == 108
+
+
+def test_yaml_12_scalars() -> None:
+    pm = read("---\na: on\nb: 'on'\nc: 0x1F\nd: 1.5\ne: ~\nf: 2026-03-02\ng: !!str 12\n---\n")
+    assert pm.data == {"a": True, "b": "on", "c": 31, "d": 1.5, "e": None,
+                       "f": "2026-03-02", "g": "12"}  # fmt: skip
+    assert rules_of(pm) == ["yaml-boolean"]
+
+
+def test_headings_in_code_blocks_and_setext_headings() -> None:
+    pm = read("---\nid: x\n---\n```\n## Not a heading\n```\n\nImpact\n------\n\n- a\n- b\n")
+    assert [(s.title, s.line, s.list_items) for s in pm.sections] == [("Impact", 8, 2)]
+
+
+def test_alias_expansion_bomb_is_refused_at_once() -> None:
+    bomb = "---\na: &a [x, x, x, x, x, x, x, x, x]\n"
+    for level in "bcdefghijk":
+        previous = chr(ord(level) - 1)
+        bomb += f"{level}: &{level} [*{previous}, *{previous}, *{previous}, *{previous}]\n"
+    start = time.perf_counter()
+    pm = read(bomb + "---\n")
+    assert time.perf_counter() - start < 1
+    assert [(f.rule, f.line) for f in pm.problems] == [("yaml-syntax", 2)]  # the anchor
+    assert "anchors and aliases" in pm.problems[0].message
+
+
+def test_deep_nesting_is_refused() -> None:
+    deep = "---\na: " + "[" * 200 + "]" * 200 + "\n---\n"
+    pm = read(deep)
+    assert rules_of(pm) == ["yaml-syntax"]
+    assert "nested deeper than" in pm.problems[0].message
+
+
+def test_oversized_file_is_refused_without_parsing() -> None:
+    pm = read(b"---\nid: x\n---\n" + b"a" * (MAX_BYTES + 1))
+    assert rules_of(pm) == ["unreadable-file"]
+    assert "over the 1,048,576 byte limit" in pm.problems[0].message
+
+
+def test_unclosed_front_matter_and_non_mapping() -> None:
+    assert read("---\nid: x\n").problems[0].message.startswith("front matter opened on line 1")
+    pm = read("---\n- a list\n---\n")
+    assert [(f.rule, f.line, f.column) for f in pm.problems] == [("yaml-syntax", 2, 1)]
+
+
+def test_yaml_error_points_into_the_file() -> None:
+    pm = read("---\nid: x\ntitle: a: b\n---\n")
+    assert [(f.rule, f.line, f.column) for f in pm.problems] == [("yaml-syntax", 3, 9)]
+
+
+def lint_text(raw: bytes) -> None:
+    postmortem = parse_postmortem(raw, "fuzz.md")
+    for finding in lint_postmortem(postmortem, CONTEXT, CONFIG):
+        assert finding.line >= 1 and finding.column >= 1
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
+    lint_text(raw)
+    lint_text(b"---\n" + raw)
+    lint_text(b"---\n" + raw + b"\n---\n## Summary\n")
+
+
+LINES = FINAL.split("\n")
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.integers(0, len(LINES) - 1), max_size=6),
+    st.text(alphabet=":-[]{}&*!|>'\"#? \nyes0123456789TZabc", max_size=30),
+)
+def test_mangled_postmortems_never_raise(positions: list[int], junk: str) -> None:
+    """A real postmortem with some lines replaced by YAML-ish junk."""
+    lines = list(LINES)
+    for i in positions:
+        lines[i] = lines[i][: len(lines[i]) // 2] + junk
+    lint_text("\n".join(lines).encode())
