@@ -162,3 +162,22 @@ def test_rules_lists_every_rule_of_the_format() -> None:
     format_doc = (PROJECT / "docs" / "format.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([a-z0-9-]+)` \| (?:error|warning) \|", format_doc, re.M))
     assert documented == set(RULES) | {"late-draft"}  # late-draft reads git history
+
+
+def test_parallel_run_finds_what_a_serial_run_finds(repo: Repo, monkeypatch) -> None:
+    from postmortem_kit import lint
+
+    for n in range(1, 13):
+        text = FINAL.replace("AIPM-2025-001", f"AIPM-2025-{n:03d}")
+        if n % 4 == 0:
+            text = text.replace("severity: high", "severity: hgh")
+        repo.write(f"postmortems/2025/AIPM-2025-{n:03d}-x.md", text)
+    repo.write("postmortems/2025/AIPM-2025-012-copy.md", FINAL.replace("AIPM-2025-001", "AIPM-2025-012"))
+    serial = repo.run("lint", "--today", "2026-01-01")
+    monkeypatch.setattr(lint, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(lint.os, "cpu_count", lambda: 2)
+    parallel = repo.run("lint", "--today", "2026-01-01")
+    assert parallel == serial
+    assert serial.out.count("error schema severity") == 3
+    assert serial.out.count("error duplicate-id") == 2
+    assert serial.out.endswith("13 files checked: 5 errors, 0 warnings.\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -51,32 +52,64 @@ def lint_repository(
     """Lint `paths` (every postmortem when empty) against the whole collection.
 
     Repository-wide rules (duplicate ids, related links) need every postmortem's
-    id, so the collection is always the whole folder plus the given files; only
-    the files reported on are read in full.
+    id, so the collection holds the id of every file of the folder and of the
+    given files; only the files reported on are read in full.
     """
     taxonomy = taxonomy or load_taxonomy(config.taxonomy)
     with bulk_reading():
         everything = find_postmortem_files(config.postmortems_dir)
         targets = [p for p in paths if is_postmortem_file(p)] if paths else everything
-        read = {os.path.abspath(p): read_postmortem(p, display_path(p, base)) for p in targets}
-        others = [
-            read_id_only(p, display_path(p, base))
-            for p in everything
-            if os.path.abspath(p) not in read
-        ]
-        collection = Collection.of([*read.values(), *others])
+        every_file = {os.path.abspath(p): p for p in [*everything, *targets]}.values()
+        every_id = [read_id_only(p, display_path(p, base)) for p in every_file]
         context = Context(
-            collection=collection,
+            collection=Collection.of(every_id),
             taxonomy=taxonomy,
             validator=SchemaValidator(build_schema(taxonomy, config.id_prefix)),
             today=today or dt.date.today(),
         )
-        findings = [
-            finding
-            for path in targets
-            for finding in lint_postmortem(read[os.path.abspath(path)], context, config)
-        ]
+        findings = _lint_files(targets, _Job(context, config, base))
     return LintResult(len(targets), findings)
+
+
+class _Job(NamedTuple):
+    context: Context
+    config: Config
+    base: Path
+
+
+PARALLEL_FROM = 400  # below this, starting worker processes costs more than it saves
+_job: _Job | None = None  # the job a worker process runs, set as it starts
+
+
+def _lint_files(paths: list[Path], job: _Job) -> list[Finding]:
+    """Read and lint each file; a large run is shared out over the CPU cores.
+
+    Workers are forked, so they inherit the taxonomy, the compiled schema and
+    the id index instead of rebuilding them, and send back only findings.
+    """
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(paths) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        return _lint_batch(paths, job)
+    batches = [paths[i : i + 100] for i in range(0, len(paths), 100)]
+    with mp.get_context("fork").Pool(workers, initializer=_start_worker, initargs=(job,)) as pool:
+        return [finding for found in pool.imap(_lint_batch, batches) for finding in found]
+
+
+def _start_worker(job: _Job) -> None:
+    global _job
+    _job = job
+
+
+def _lint_batch(paths: list[Path], job: _Job | None = None) -> list[Finding]:
+    job = job or _job
+    assert job is not None, "a worker runs a batch only after _start_worker"
+    return [
+        finding
+        for path in paths
+        for finding in lint_postmortem(
+            read_postmortem(path, display_path(path, job.base)), job.context, job.config
+        )
+    ]
 
 
 def lint_postmortem(postmortem: Postmortem, context: Context, config: Config) -> list[Finding]:
