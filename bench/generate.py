@@ -18,8 +18,10 @@ SYSTEMS = ["support-assistant", "search-ranker", "fraud-model", "code-assistant"
 LENSES = ["governance", "security", "operations"]
 TEAMS = ["ML platform", "Trust and safety", "Product security", "Data engineering",
          "Support operations", "Search team"]  # fmt: skip
-WORDS = ("model prompt index release evaluation customer filter rollout alert data "
-         "retrieval policy review gate owner drift label vendor threshold").split()  # fmt: skip
+WORDS = [
+    "model", "prompt", "index", "release", "evaluation", "customer", "filter", "rollout",
+    "alert", "data", "retrieval", "policy", "review", "gate", "owner", "drift", "label",
+]  # fmt: skip
 
 AS_OF = dt.date(2026, 1, 1)  # lint with --today AS_OF: no action is overdue then
 PYPROJECT = '[tool.postmortem]\nid_prefix = "AIPM"\n'

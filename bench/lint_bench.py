@@ -80,7 +80,7 @@ def main() -> None:
 
     floor = best_of([sys.executable, "-c", FLOOR, *relative], repo)
     ours = best_of(lint(), repo)
-    theirs = best_of(check_jsonschema(yamls), repo)
+    theirs = best_of(check_jsonschema(yamls), repo, runs=1)  # about a minute a run
     one = relative[count // 2]
     one_small = best_of(lint(str(next((small / "postmortems").rglob("*.md")))), small, runs=5)
     one_large = best_of(lint(one), repo, runs=5)
@@ -89,7 +89,7 @@ def main() -> None:
     rows = [
         ("read + YAML-parse floor", floor, ""),
         ("postmortem lint (all rules)", ours, f"{ours / floor:.1f}x floor (target <= 3x)"),
-        ("check-jsonschema (schema only)", theirs, f"{theirs / ours:.1f}x slower than ours (target >= 5x)"),
+        ("check-jsonschema (schema only)", theirs, f"{theirs / ours:.1f}x ours (target >= 5x)"),
         ("one file, repo of 100", one_small, "target < 0.3 s, and faster than check-jsonschema"),
         (f"one file, repo of {count}", one_large, "ids of the other files are still read"),
         ("check-jsonschema, one file", one_theirs, ""),

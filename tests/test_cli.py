@@ -172,7 +172,9 @@ def test_parallel_run_finds_what_a_serial_run_finds(repo: Repo, monkeypatch) -> 
         if n % 4 == 0:
             text = text.replace("severity: high", "severity: hgh")
         repo.write(f"postmortems/2025/AIPM-2025-{n:03d}-x.md", text)
-    repo.write("postmortems/2025/AIPM-2025-012-copy.md", FINAL.replace("AIPM-2025-001", "AIPM-2025-012"))
+    repo.write(
+        "postmortems/2025/AIPM-2025-012-copy.md", FINAL.replace("AIPM-2025-001", "AIPM-2025-012")
+    )
     serial = repo.run("lint", "--today", "2026-01-01")
     monkeypatch.setattr(lint, "PARALLEL_FROM", 2)
     monkeypatch.setattr(lint.os, "cpu_count", lambda: 2)
