@@ -45,7 +45,8 @@ DEFAULT_PATH = Path(str(files("postmortem_kit.schema").joinpath("taxonomy.yaml")
 
 def load_taxonomy(path: Path = DEFAULT_PATH) -> Taxonomy:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # 10x faster where built
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise TaxonomyError(f"{path}: cannot read the taxonomy: {e}") from None
     if not isinstance(raw, dict):

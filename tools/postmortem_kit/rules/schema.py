@@ -5,15 +5,16 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError, best_match
-from jsonschema.protocols import Validator
 
 from postmortem_kit import dates
 from postmortem_kit.format_schema import DATE, DATE_TIME
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 from postmortem_kit.read import Postmortem
 from postmortem_kit.rules.base import Context, Problem, field, rule
 
@@ -45,11 +46,20 @@ class SchemaValidator:
     """
 
     def __init__(self, schema: dict[str, Any]) -> None:
-        checker = FormatChecker(formats=())
-        checker.checks("date")(dates.is_real_date)
-        checker.checks("date-time")(dates.is_real_date_time)
-        self.detailed: Validator = Draft202012Validator(schema, format_checker=checker)
+        self.schema = schema
         self.fast = jsonschema_rs.validator_for(schema, validate_formats=True)
+        self._detailed: Validator | None = None
+
+    @property
+    def detailed(self) -> Validator:
+        if self._detailed is None:  # importing python-jsonschema takes 80 ms: only when needed
+            from jsonschema import Draft202012Validator, FormatChecker
+
+            checker = FormatChecker(formats=())
+            checker.checks("date")(dates.is_real_date)
+            checker.checks("date-time")(dates.is_real_date_time)
+            self._detailed = Draft202012Validator(self.schema, format_checker=checker)
+        return self._detailed
 
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
         try:
@@ -66,6 +76,8 @@ def check_schema(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
     reported: set[tuple[str | int, ...]] = set()  # one finding per node
     for error in context.validator.iter_errors(postmortem.data):
         if error.validator in ("anyOf", "oneOf") and not _is_alternatives_of_values(error):
+            from jsonschema.exceptions import best_match
+
             error = best_match(error.context)
         path = tuple(error.absolute_path)
         status = _required_from(error)
