@@ -47,7 +47,11 @@ def test_values_and_positions() -> None:
     assert pm.position(("timeline", "missing"), key=True) == (26, 1)
     assert [s.title for s in pm.sections][:3] == ["Summary", "Impact", "Timeline"]
     assert pm.section("lessons LEARNED").line == 140
-    assert pm.section("Lessons learned").list_items == 3
+    assert pm.section("Lessons learned").items == (
+        "An assistant that may answer without a source will, confidently.",
+        "Data pipelines that feed a model need the same release gates as the model.",
+        "Open questions in a launch review need an owner and a date.",
+    )
 
 
 def test_crlf_and_bom_keep_the_same_lines() -> None:
@@ -66,7 +70,7 @@ def test_yaml_12_scalars() -> None:
 
 def test_headings_in_code_blocks_and_setext_headings() -> None:
     pm = read("---\nid: x\n---\n```\n## Not a heading\n```\n\nImpact\n------\n\n- a\n- b\n")
-    assert [(s.title, s.line, s.list_items) for s in pm.sections] == [("Impact", 8, 2)]
+    assert [(s.title, s.line, s.items) for s in pm.sections] == [("Impact", 8, ("a", "b"))]
 
 
 def test_alias_expansion_bomb_is_refused_at_once() -> None:

@@ -59,7 +59,7 @@ class Section(NamedTuple):
 
     title: str
     line: int
-    list_items: int  # items of the lists directly under the heading
+    items: tuple[str, ...]  # the items of the lists directly under the heading
 
 
 class Postmortem(NamedTuple):
@@ -368,17 +368,22 @@ def _parse_body(body: str, first_line: int) -> tuple[Section, ...]:
     state.process(body if body.endswith("\n") else body + "\n")
     _markdown.block.parse(state)
     sections: list[Section] = []
-    title, line, items = "", 0, 0
+    title, line, items = "", 0, []
     for token in state.tokens:
         if token["type"] == "heading" and token["attrs"]["level"] <= 2:
             if title:
-                sections.append(Section(title, line, items))
-            title, items = "", 0
+                sections.append(Section(title, line, tuple(items)))
+            title, items = "", []
             if token["attrs"]["level"] == 2 and "offset" in token:
                 title = " ".join(token["text"].split())
                 line = first_line + state.src.count("\n", 0, token["offset"])
         elif token["type"] == "list" and title:
-            items += sum(1 for child in token["children"] if child["type"] == "list_item")
+            items += [_item_text(item) for item in token["children"] if item["type"] == "list_item"]
     if title:
-        sections.append(Section(title, line, items))
+        sections.append(Section(title, line, tuple(items)))
     return tuple(sections)
+
+
+def _item_text(item: dict[str, Any]) -> str:
+    first = next((child for child in item["children"] if "text" in child), None)
+    return " ".join(first["text"].split()) if first else ""

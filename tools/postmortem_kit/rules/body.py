@@ -58,10 +58,10 @@ def check_placeholders(postmortem: Postmortem, context: Context) -> Iterable[Pro
 def check_lessons_count(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
     """Lessons learned does not hold two to four list items."""
     section = postmortem.section("Lessons learned")
-    if at_least(postmortem, "final") and section and not 2 <= section.list_items <= 4:
+    if at_least(postmortem, "final") and section and not 2 <= len(section.items) <= 4:
         yield Problem(
             section.line,
             1,
-            f"'Lessons learned' has {section.list_items} list items: keep the two to four "
+            f"'Lessons learned' has {len(section.items)} list items: keep the two to four "
             "that matter most, one per item",
         )

@@ -1,0 +1,303 @@
+"""What the site shows, derived from the postmortems: plain data, no MkDocs.
+
+An `Incident` is a postmortem as readers see it (derived fields computed once);
+`Aggregate` groups them every way the index pages need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from postmortem_kit.collection import Collection
+from postmortem_kit.dates import as_date, parse_when
+from postmortem_kit.format_schema import SEVERITIES, VISIBILITIES
+from postmortem_kit.read import Postmortem
+from postmortem_kit.taxonomy import Taxonomy
+
+OPEN_ACTION = ("planned", "in-progress")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}-q{(day.month - 1) // 3 + 1}"
+
+
+def previous_quarter(quarter: str) -> str:
+    year, number = int(quarter[:4]), int(quarter[-1])
+    return f"{year - 1}-q4" if number == 1 else f"{year}-q{number - 1}"
+
+
+def is_visible(postmortem: Postmortem, audience: str) -> bool:
+    """Visible to `audience`; an unknown visibility is treated as restricted."""
+    visibility = postmortem.data.get("visibility", "internal")
+    rank = VISIBILITIES.index(visibility) if visibility in VISIBILITIES else len(VISIBILITIES)
+    return rank <= VISIBILITIES.index(audience)
+
+
+class Action(NamedTuple):
+    incident: Incident
+    id: str
+    description: str
+    owner: str
+    priority: str
+    due: dt.date | None
+    status: str
+    addresses: list[str]
+    tracker: str
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.status in OPEN_ACTION and self.due is not None and self.due < today
+
+
+class Control(NamedTuple):
+    incident: Incident
+    control: str
+    metric: str
+    addresses: list[str]
+    catalog: str
+
+
+class Incident(NamedTuple):
+    postmortem: Postmortem
+    id: str
+    title: str
+    page: str  # path of its page among the site's pages
+    status: str
+    severity: str
+    identified: dt.date
+    quarter: str
+    types: list[str]
+    patterns: list[str]  # of all its root causes, in order, once each
+    systems: list[str]
+    time_to_detect: dt.timedelta | None
+    time_to_contain: dt.timedelta | None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.postmortem.data
+
+    def root_causes(self) -> list[dict[str, Any]]:
+        return [c for c in self.data.get("root_causes") or [] if isinstance(c, dict)]
+
+    def actions(self) -> list[Action]:
+        return [_action(self, a) for a in self.data.get("actions") or [] if isinstance(a, dict)]
+
+    def controls(self) -> list[Control]:
+        return [
+            Control(self, str(c.get("control", "")), str(c.get("metric", "")),
+                    _texts(c.get("addresses")), str(c.get("catalog", "")))  # fmt: skip
+            for c in self.data.get("controls") or []
+            if isinstance(c, dict)
+        ]
+
+    def lessons(self) -> tuple[str, ...]:
+        section = self.postmortem.section("Lessons learned")
+        return section.items if section else ()
+
+
+def incident_of(postmortem: Postmortem) -> Incident | None:
+    """The site's view of a postmortem; None when it lacks an id or a date."""
+    data = postmortem.data
+    pm_id, identified = data.get("id"), parse_when(data.get("identified"))
+    if not isinstance(pm_id, str) or identified is None:
+        return None
+    day = as_date(identified)
+    timeline = data.get("timeline") if isinstance(data.get("timeline"), dict) else {}
+    triggered, detected, contained = (parse_when(timeline.get(k)) for k in
+                                      ("triggered", "detected", "contained"))  # fmt: skip
+    patterns = [c.get("pattern") for c in data.get("root_causes") or [] if isinstance(c, dict)]
+    return Incident(
+        postmortem=postmortem,
+        id=pm_id,
+        title=str(data.get("title", pm_id)),
+        page=f"incidents/{pm_id}.md",
+        status=str(data.get("status", "draft")),
+        severity=str(data.get("severity", "")),
+        identified=day,
+        quarter=quarter_of(day),
+        types=_texts(data.get("incident_types")),
+        patterns=list(dict.fromkeys(p for p in patterns if isinstance(p, str))),
+        systems=_texts(data.get("systems")),
+        time_to_detect=_between(triggered, detected),
+        time_to_contain=_between(detected, contained),
+    )
+
+
+def _texts(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _between(start: Any, end: Any) -> dt.timedelta | None:
+    if isinstance(start, dt.datetime) and isinstance(end, dt.datetime) and end >= start:
+        return end - start
+    return None
+
+
+def _action(incident: Incident, raw: dict[str, Any]) -> Action:
+    due = parse_when(raw.get("due"))
+    return Action(
+        incident=incident,
+        id=str(raw.get("id", "")),
+        description=str(raw.get("description", "")),
+        owner=str(raw.get("owner") or "no owner"),
+        priority=str(raw.get("priority", "")),
+        due=as_date(due) if due else None,
+        status=str(raw.get("status", "planned")),
+        addresses=_texts(raw.get("addresses")),
+        tracker=str(raw.get("tracker", "")),
+    )
+
+
+class QuarterReview(NamedTuple):
+    quarter: str
+    previous: str
+    incidents: list[Incident]
+    type_counts: list[tuple[str, int, int]]  # slug, this quarter, previous quarter
+    pattern_counts: list[tuple[str, int, int]]
+    near_miss_share: float | None
+    median_time_to_detect: dt.timedelta | None
+    median_time_to_contain: dt.timedelta | None
+    recurring_patterns: list[str]  # root causes seen in an earlier quarter too
+    actions_opened: int
+    actions_due: int
+    actions_due_closed: int
+
+
+class Aggregate(NamedTuple):
+    incidents: list[Incident]  # newest first
+    taxonomy: Taxonomy
+    today: dt.date
+    by_id: dict[str, Incident]
+    referenced_by: dict[str, list[Incident]]
+
+    @classmethod
+    def of(
+        cls, collection: Collection, taxonomy: Taxonomy, audience: str, today: dt.date
+    ) -> Aggregate:
+        visible = [p for p in collection.postmortems if is_visible(p, audience)]
+        incidents = sorted(
+            (i for p in visible if (i := incident_of(p))),
+            key=lambda i: (i.identified, i.id),
+            reverse=True,
+        )
+        by_id = {i.id: i for i in incidents}
+        referenced_by: dict[str, list[Incident]] = defaultdict(list)
+        for incident in incidents:
+            for other in _texts(incident.data.get("related")):
+                if other in by_id:  # a link to an invisible postmortem is not shown
+                    referenced_by[other].append(incident)
+        return cls(incidents, taxonomy, today, by_id, dict(referenced_by))
+
+    def related(self, incident: Incident) -> list[Incident]:
+        return [self.by_id[i] for i in _texts(incident.data.get("related")) if i in self.by_id]
+
+    def by(self, key: str) -> dict[str, list[Incident]]:
+        """Incidents grouped by `types`, `patterns`, `systems`, `severity` or `quarter`."""
+        groups: dict[str, list[Incident]] = defaultdict(list)
+        for incident in self.incidents:
+            value = getattr(incident, key)
+            for group in value if isinstance(value, list) else [value]:
+                groups[group].append(incident)
+        return dict(groups)
+
+    def category_of(self, incident_type: str) -> str:
+        term = self.taxonomy.incident_types.get(incident_type)
+        return term.parent if term else "other"
+
+    def quarters(self) -> list[str]:
+        """Every quarter from the first incident to the last, gaps included."""
+        if not self.incidents:
+            return []
+        last, first = self.incidents[0].quarter, self.incidents[-1].quarter
+        quarters = [last]
+        while quarters[-1] != first:
+            quarters.append(previous_quarter(quarters[-1]))
+        return quarters[::-1]
+
+    def actions(self) -> list[Action]:
+        return [a for incident in self.incidents for a in incident.actions()]
+
+    def open_actions_by_owner(self) -> list[tuple[str, list[Action]]]:
+        """Open actions by owner; overdue first, then by due date."""
+        groups: dict[str, list[Action]] = defaultdict(list)
+        for action in self.actions():
+            if action.status in OPEN_ACTION:
+                groups[action.owner].append(action)
+        for actions in groups.values():
+            actions.sort(key=lambda a: (not a.overdue(self.today), a.due or dt.date.max))
+        return sorted(groups.items(), key=lambda g: (-sum(a.overdue(self.today) for a in g[1]),
+                                                     g[0].lower()))  # fmt: skip
+
+    def controls(self) -> list[Control]:
+        return [c for incident in self.incidents for c in incident.controls()]
+
+    def lens_matrix(self) -> dict[tuple[str, str], int]:
+        """Root causes counted by lens and by the category of the incident's types."""
+        counts: Counter[tuple[str, str]] = Counter()
+        for incident in self.incidents:
+            categories = {self.category_of(t) for t in incident.types}
+            for cause in incident.root_causes():
+                for category in categories:
+                    counts[(str(cause.get("lens")), category)] += 1
+        return dict(counts)
+
+    def pattern_frequency(self) -> Counter[str]:
+        return Counter(p for incident in self.incidents for p in incident.patterns)
+
+    def review(self, quarter: str) -> QuarterReview:
+        grouped = self.by("quarter")
+        now, before = grouped.get(quarter, []), grouped.get(previous_quarter(quarter), [])
+        earlier = {p for i in self.incidents if i.quarter < quarter for p in i.patterns}
+        due = [a for a in self.actions() if a.due and quarter_of(a.due) == quarter]
+        return QuarterReview(
+            quarter=quarter,
+            previous=previous_quarter(quarter),
+            incidents=now,
+            type_counts=_compare(now, before, "types"),
+            pattern_counts=_compare(now, before, "patterns"),
+            near_miss_share=(
+                sum(i.severity == "near-miss" for i in now) / len(now) if now else None
+            ),
+            median_time_to_detect=_median(i.time_to_detect for i in now),
+            median_time_to_contain=_median(i.time_to_contain for i in now),
+            recurring_patterns=sorted({p for i in now for p in i.patterns} & earlier),
+            actions_opened=sum(len(i.actions()) for i in now),
+            actions_due=len(due),
+            actions_due_closed=sum(a.status not in OPEN_ACTION for a in due),
+        )
+
+    def headline(self) -> dict[str, Any]:
+        severities = Counter(i.severity for i in self.incidents)
+        open_actions = [a for a in self.actions() if a.status in OPEN_ACTION]
+        return {
+            "incidents": len(self.incidents),
+            "near_misses": severities["near-miss"],
+            "high_or_critical": severities["high"] + severities["critical"],
+            "open_actions": len(open_actions),
+            "overdue_actions": sum(a.overdue(self.today) for a in open_actions),
+            "median_time_to_detect": _median(i.time_to_detect for i in self.incidents),
+            "median_time_to_contain": _median(i.time_to_contain for i in self.incidents),
+        }
+
+
+def _compare(now: list[Incident], before: list[Incident], key: str) -> list[tuple[str, int, int]]:
+    counts_now = Counter(v for i in now for v in getattr(i, key))
+    counts_before = Counter(v for i in before for v in getattr(i, key))
+    keys = sorted(set(counts_now) | set(counts_before), key=lambda k: (-counts_now[k], k))
+    return [(k, counts_now[k], counts_before[k]) for k in keys]
+
+
+def _median(durations: Iterable[dt.timedelta | None]) -> dt.timedelta | None:
+    known = [d for d in durations if d is not None]
+    return statistics.median_low(known) if known else None
+
+
+SEVERITY_ORDER = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # critical first
