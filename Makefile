@@ -20,6 +20,12 @@ lint: $(STAMP)  ## lint this repository's postmortems
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/pytest
 
+site: $(STAMP)  ## build the site into site/
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+serve: $(STAMP)  ## serve the site with live reload on http://127.0.0.1:8000
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
 schema: $(STAMP)  ## regenerate schema/postmortem.schema.json and the plain template
 	$(BIN)/postmortem schema --output schema/postmortem.schema.json
 	$(BIN)/postmortem template > postmortems/_template.md
@@ -27,6 +33,7 @@ schema: $(STAMP)  ## regenerate schema/postmortem.schema.json and the plain temp
 bench: $(STAMP)  ## benchmarks; they generate their own data under bench/out/
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/lint_bench.py
+	$(BIN)/python bench/site_bench.py
 
 clean:
 	rm -rf $(VENV) site bench/out

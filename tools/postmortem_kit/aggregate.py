@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from postmortem_kit.collection import Collection
 from postmortem_kit.dates import as_date, parse_when
-from postmortem_kit.format_schema import SEVERITIES, VISIBILITIES
+from postmortem_kit.format_schema import VISIBILITIES
 from postmortem_kit.read import Postmortem
 from postmortem_kit.taxonomy import Taxonomy
 
@@ -92,8 +92,13 @@ class Incident(NamedTuple):
 
     def controls(self) -> list[Control]:
         return [
-            Control(self, str(c.get("control", "")), str(c.get("metric", "")),
-                    _texts(c.get("addresses")), str(c.get("catalog", "")))  # fmt: skip
+            Control(
+                self,
+                str(c.get("control", "")),
+                str(c.get("metric", "")),
+                _texts(c.get("addresses")),
+                str(c.get("catalog", "")),
+            )  # fmt: skip
             for c in self.data.get("controls") or []
             if isinstance(c, dict)
         ]
@@ -298,6 +303,3 @@ def _compare(now: list[Incident], before: list[Incident], key: str) -> list[tupl
 def _median(durations: Iterable[dt.timedelta | None]) -> dt.timedelta | None:
     known = [d for d in durations if d is not None]
     return statistics.median_low(known) if known else None
-
-
-SEVERITY_ORDER = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # critical first

@@ -19,7 +19,7 @@ def _figure(chart_id: str, title: str, description: str, width: int, height: int
     lines = [
         f'<figure class="pm-chart" id="{chart_id}">',
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" style="max-width:{width}px;width:100%">',
+        f'width="{width}" height="{height}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
         *body,
@@ -36,10 +36,10 @@ def stacked_columns(
     """One column per label (e.g. quarter), stacked by series (e.g. category)."""
     totals = [sum(values[i] for _, values in series) for i in range(len(columns))]
     top = max(totals, default=0) or 1
-    step, bar, plot_top, plot_height, left = 56, 34, 30, 180, 40
-    width = left + step * max(len(columns), 1) + 20
+    step, bar, plot_top, plot_height, left = 64, 40, 30, 200, 40
+    width = max(left + step * len(columns) + 20, left + 3 * 170)
     height = plot_top + plot_height + 60 + 18 * ((len(series) + 2) // 3)
-    body = [f'<text x="{left}" y="18" {FONT}>incidents (max {top})</text>']
+    body = []
     for i, label in enumerate(columns):
         x, y = left + i * step, plot_top + plot_height
         for n, (name, values) in enumerate(series):
@@ -84,7 +84,11 @@ def horizontal_bars(chart_id: str, title: str, bars: list[tuple[str, int]]) -> s
 
 
 def matrix(
-    chart_id: str, title: str, rows: list[str], columns: list[str], counts: dict[tuple[str, str], int]
+    chart_id: str,
+    title: str,
+    rows: list[str],
+    columns: list[str],
+    counts: dict[tuple[str, str], int],
 ) -> str:
     """A grid of counts, shaded by size (e.g. lens by incident category)."""
     top = max(counts.values(), default=0) or 1

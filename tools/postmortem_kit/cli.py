@@ -151,6 +151,25 @@ def schema(output: Path | None) -> None:
 
 
 @cli.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write to.")
+@click.option("--audience", type=click.Choice(["public", "internal", "restricted"]),
+              help="Who may read it (default: $POSTMORTEM_AUDIENCE, else internal).")  # fmt: skip
+def pages(out: Path, audience: str | None) -> None:
+    """Write the site's pages as Markdown, for a builder other than MkDocs."""
+    from postmortem_kit.site import SiteError, choose_audience, load_site, write_pages
+
+    try:
+        content = load_site(Path.cwd(), choose_audience(audience))
+    except (SiteError, ConfigError, TaxonomyError) as e:
+        raise click.UsageError(str(e)) from None
+    for warning in content.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    count = write_pages(content, out)
+    click.echo(f"Wrote {count} pages and incidents.json to {out} "
+               f"({len(content.incidents)} postmortems, audience {content.audience})")  # fmt: skip
+
+
+@cli.command()
 def template() -> None:
     """Print the blank postmortem template."""
     from postmortem_kit.new import render_blank

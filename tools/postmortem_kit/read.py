@@ -104,10 +104,19 @@ class Postmortem(NamedTuple):
 
     @property
     def front_matter_text(self) -> str:
+        return self.text[: self._body_offset]
+
+    @property
+    def body(self) -> str:
+        """The Markdown after the front matter."""
+        return self.text[self._body_offset :]
+
+    @property
+    def _body_offset(self) -> int:
         end = 0
         for _ in range(self.body_line - 1):
             end = self.text.find("\n", end) + 1
-        return self.text[:end]
+        return end
 
     def text_position(self, offset: int) -> Position:
         """Line and column of a character offset in the file's text."""

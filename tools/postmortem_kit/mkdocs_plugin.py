@@ -1,0 +1,90 @@
+"""The `postmortems` MkDocs plugin: hands the site's pages to MkDocs.
+
+Everything it publishes comes from `postmortem_kit.site`; this module only
+adapts it: pages become generated files, the navigation lists the index
+pages (never every postmortem, which would make the build quadratic), and
+`mkdocs serve` watches the postmortems folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from postmortem_kit.config import ConfigError
+from postmortem_kit.pages import NAV, STYLE, STYLESHEET
+from postmortem_kit.site import SiteContent, SiteError, choose_audience, incidents_json, load_site
+from postmortem_kit.taxonomy import TaxonomyError
+
+log = logging.getLogger("mkdocs.plugins.postmortems")
+
+# Markdown extensions the generated pages are written for.
+EXTENSIONS = ["tables", "admonition", "toc", "md_in_html"]
+
+
+class PostmortemsConfig(Config):
+    audience = c.Optional(c.Choice(["public", "internal", "restricted"]))
+
+
+class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        try:
+            self.audience = choose_audience(self.config.audience)
+        except SiteError as e:
+            raise PluginError(f"postmortems: {e}") from None
+        for extension in EXTENSIONS:
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
+        config.extra_css.append(STYLESHEET)
+        self.set_nav = config.nav is None
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        content = self._load(Path(config.config_file_path).parent)
+        for warning in content.warnings:
+            log.warning(warning)
+        for path, text in content.pages.items():
+            existing = files.get_file_from_path(path)
+            if existing is not None:
+                if path != "index.md":
+                    raise PluginError(f"postmortems: docs/{path} would hide a generated page")
+                continue  # the site's own home page wins
+            files.append(File.generated(config, path, content=text))
+        if self.set_nav:  # our index pages, then the repository's own pages
+            own = [f.src_uri for f in files.documentation_pages() if f.src_uri not in content.pages]
+            config.nav = _nav(NAV) + sorted(own)
+        urls = {page: files.get_file_from_path(page).url for page in content.pages}
+        json_text = incidents_json(content.incidents, lambda page: urls[page])
+        files.append(File.generated(config, "incidents.json", content=json_text))
+        files.append(File.generated(config, STYLESHEET, content=STYLE))
+        self.content = content
+        return files
+
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        server.watch(str(self.content.postmortems_dir))
+        return server
+
+    def _load(self, start: Path) -> SiteContent:
+        try:
+            content = load_site(start, self.audience)
+        except (ConfigError, TaxonomyError) as e:
+            raise PluginError(f"postmortems: {e}") from None
+        log.info(
+            "postmortems: %d postmortems visible to audience '%s'",
+            len(content.incidents),
+            content.audience,
+        )
+        return content
+
+
+def _nav(entries: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    return [{title: _nav(target) if isinstance(target, list) else target}
+            for title, target in entries]  # fmt: skip

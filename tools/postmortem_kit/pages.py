@@ -1,0 +1,223 @@
+"""The site's pages as Markdown, rendered from Jinja templates: no MkDocs here.
+
+`build_pages` returns every page, keyed by its path (`types/hallucination.md`).
+The MkDocs plugin hands them to MkDocs; `postmortem pages --out DIR` writes
+them for any other builder. Every value from front matter goes through the
+`md` filter (or `json` in page meta), so a title with `<script>`, `|` or `*`
+shows as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import posixpath
+import re
+from typing import Any, NamedTuple
+
+from jinja2 import ChainableUndefined, Environment, PackageLoader, pass_context
+
+from postmortem_kit import charts
+from postmortem_kit.aggregate import Aggregate, Incident, slug
+from postmortem_kit.format_schema import SEVERITIES, TRIAGE_QUESTIONS
+from postmortem_kit.new import render_blank
+
+# Characters Python-Markdown gives a meaning to; a backslash makes each literal.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+
+NAV = [
+    ("Home", "index.md"),
+    ("Incident types", "types/index.md"),
+    ("Root causes", "root-causes/index.md"),
+    ("Lenses", "lenses/index.md"),
+    ("Severity", "severity/index.md"),
+    ("Systems", "systems/index.md"),
+    ("Quarterly review", "quarters/index.md"),
+    ("Open actions", "actions/index.md"),
+    ("Controls", "controls/index.md"),
+    ("Near-misses", "near-misses/index.md"),
+    ("Lessons learned", "lessons/index.md"),
+    ("Guide", [("Writing a postmortem", "guide/index.md"), ("Taxonomy", "guide/taxonomy.md")]),
+]
+
+TRIAGE_LABELS = {
+    "direct_harm": "Did anyone come to harm, or could they have?",
+    "sensitive_data": "Was personal or confidential data involved?",
+    "anomalous_traffic": "Was there unusual volume or a pattern of requests?",
+    "assets_exposed": "Were models, prompts, keys or data exposed?",
+    "reproducible": "Can it be made to happen again?",
+    "ood_or_recent_update": "New kind of input, or a recent change?",
+    "prior_similar": "Has something similar happened before?",
+}
+TIMELINE_LABELS = [
+    ("triggered", "T0 triggered"),
+    ("detected", "T1 detected"),
+    ("contained", "T2 contained"),
+    ("remediated", "T3 remediated"),
+    ("long_term", "T4 long-term fix"),
+]
+OWASP_LLM_2025 = {
+    "LLM01": "Prompt Injection",
+    "LLM02": "Sensitive Information Disclosure",
+    "LLM03": "Supply Chain",
+    "LLM04": "Data and Model Poisoning",
+    "LLM05": "Improper Output Handling",
+    "LLM06": "Excessive Agency",
+    "LLM07": "System Prompt Leakage",
+    "LLM08": "Vector and Embedding Weaknesses",
+    "LLM09": "Misinformation",
+    "LLM10": "Unbounded Consumption",
+}
+STYLESHEET = "assets/postmortems.css"
+STYLE = """\
+.pm-card { border: 1px solid var(--md-default-fg-color--lightest);
+  border-left: .2rem solid var(--md-primary-fg-color); border-radius: .2rem;
+  padding: 0 1rem; margin: 1em 0; }
+.pm-chart { margin: 1.5em 0; }
+.pm-chart svg { max-width: 100%; height: auto; }
+.pm-chart figcaption { font-style: normal; }
+"""
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def md(value: Any) -> str:
+    """Text from front matter, safe in Markdown and in the HTML it becomes."""
+    text = " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def duration(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "",
+             f"{minutes} min" if minutes and not days else ""]  # fmt: skip
+    return " ".join(p for p in parts if p) or "0 min"
+
+
+@pass_context
+def url(context: Any, target: str) -> str:
+    """A link from the page being rendered to `target`, both paths of pages."""
+    return posixpath.relpath(target, posixpath.dirname(context["page"]) or ".")
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("postmortem_kit", "templates/site"),
+        autoescape=False,  # Markdown, not HTML: values are escaped with `md`
+        undefined=ChainableUndefined,  # front matter may lack any key
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md, duration=duration, url=url, json=json.dumps, slug=slug)
+    env.tests["contains"] = lambda sequence, item: item in sequence
+    return env
+
+
+class SitePages(NamedTuple):
+    pages: dict[str, str]  # path -> Markdown
+    skipped: list[str]  # why some postmortems are not on the site
+
+
+def build_pages(aggregate: Aggregate) -> SitePages:
+    env = _environment()
+    taxonomy = aggregate.taxonomy
+    common = {
+        "site": aggregate,
+        "taxonomy": taxonomy,
+        "today": aggregate.today,
+        "severities": list(reversed(SEVERITIES)),
+        "triage_labels": TRIAGE_LABELS,
+        "timeline_labels": TIMELINE_LABELS,
+        "owasp": OWASP_LLM_2025,
+    }
+    pages: dict[str, str] = {}
+
+    def page(path: str, template_name: str, **context: Any) -> None:
+        pages[path] = env.get_template(template_name).render(common, page=path, **context)
+
+    skipped = [i.id for i in aggregate.incidents if not SAFE_ID.fullmatch(i.id)]
+    incidents = [i for i in aggregate.incidents if i.id not in skipped]
+    for incident in incidents:
+        page(incident.page, "incident.md", incident=incident)
+
+    by_type, by_pattern = aggregate.by("types"), aggregate.by("patterns")
+    by_severity, by_system = aggregate.by("severity"), aggregate.by("systems")
+    by_quarter = aggregate.by("quarter")
+    page("index.md", "home.md", headline=aggregate.headline(), latest=incidents[:10],
+         chart=_quarter_chart(aggregate))  # fmt: skip
+    page("types/index.md", "types.md", groups=by_type)
+    for term in taxonomy.incident_types.values():
+        page(f"types/{term.slug}.md", "type.md", term=term, incidents=by_type.get(term.slug, []))
+    frequency = aggregate.pattern_frequency()
+    page("root-causes/index.md", "root_causes.md", groups=by_pattern, chart=charts.horizontal_bars(
+        "root-cause-frequency", "Root-cause patterns by number of incidents",
+        sorted(((t.label, frequency[t.slug]) for t in taxonomy.patterns.values()),
+               key=lambda bar: -bar[1])))  # fmt: skip
+    for term in taxonomy.patterns.values():
+        page(f"root-causes/{term.slug}.md", "root_cause.md", term=term,
+             incidents=by_pattern.get(term.slug, []))  # fmt: skip
+    page("lenses/index.md", "lenses.md", chart=_lens_chart(aggregate),
+         matrix=aggregate.lens_matrix())  # fmt: skip
+    page("severity/index.md", "severities.md", groups=by_severity)
+    for severity in SEVERITIES:
+        page(f"severity/{severity}.md", "severity.md", severity=severity,
+             incidents=by_severity.get(severity, []))  # fmt: skip
+    systems = {slug(name): name for name in sorted(by_system, key=str.lower)}
+    page("systems/index.md", "systems.md", systems=systems, groups=by_system)
+    for system_slug, name in systems.items():
+        page(f"systems/{system_slug}.md", "system.md", name=name, incidents=by_system[name])
+    quarters = aggregate.quarters()
+    page("quarters/index.md", "quarters.md", quarters=quarters[::-1], groups=by_quarter,
+         chart=_quarter_chart(aggregate))  # fmt: skip
+    for quarter in quarters:
+        page(f"quarters/{quarter}.md", "quarter.md", review=aggregate.review(quarter))
+    page("actions/index.md", "actions.md", owners=aggregate.open_actions_by_owner())
+    page("controls/index.md", "controls.md", controls=aggregate.controls())
+    page("near-misses/index.md", "near_misses.md", incidents=by_severity.get("near-miss", []))
+    page("lessons/index.md", "lessons.md", incidents=[i for i in incidents if i.lessons()])
+    page("guide/index.md", "guide.md", template=render_blank(), questions=TRIAGE_QUESTIONS)
+    page("guide/taxonomy.md", "taxonomy.md")
+    return SitePages(pages, skipped)
+
+
+def _quarter_chart(aggregate: Aggregate) -> str:
+    quarters = aggregate.quarters()[-12:]
+    categories = list(aggregate.taxonomy.categories.values())
+    series = []
+    for category in categories:
+        counts = []
+        for quarter in quarters:
+            counts.append(sum(
+                1 for i in aggregate.incidents
+                if i.quarter == quarter and any(aggregate.category_of(t) == category.slug for t in i.types)
+            ))  # fmt: skip
+        series.append((category.label, counts))
+    return charts.stacked_columns(
+        "incidents-per-quarter", "Incidents per quarter, by incident category", quarters, series
+    )
+
+
+def _lens_chart(aggregate: Aggregate) -> str:
+    taxonomy = aggregate.taxonomy
+    counts = {
+        (taxonomy.lenses[lens].label, taxonomy.categories[cat].label): n
+        for (lens, cat), n in aggregate.lens_matrix().items()
+        if lens in taxonomy.lenses and cat in taxonomy.categories
+    }
+    return charts.matrix(
+        "lens-by-category",
+        "Root causes by lens and incident category",
+        [t.label for t in taxonomy.lenses.values()],
+        [t.label for t in taxonomy.categories.values()],
+        counts,
+    )
+
+
+def incident_record(incident: Incident, url_path: str) -> dict[str, Any]:
+    """One entry of incidents.json: the front matter as written, and where to read it."""
+    return {"id": incident.id, "url": url_path, "front_matter": incident.data}

@@ -1,0 +1,101 @@
+"""The site's content from a repository: what both the MkDocs plugin and
+`postmortem pages` publish. Plain Python; MkDocs is not imported here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+from postmortem_kit.aggregate import Aggregate, Incident
+from postmortem_kit.collection import find_postmortem_files, load_collection
+from postmortem_kit.config import find_root, load_config
+from postmortem_kit.format_schema import VISIBILITIES, build_schema
+from postmortem_kit.pages import STYLE, STYLESHEET, build_pages
+from postmortem_kit.rules import RULES
+from postmortem_kit.rules.schema import SchemaValidator
+from postmortem_kit.taxonomy import load_taxonomy
+
+AUDIENCE_VARIABLE = "POSTMORTEM_AUDIENCE"
+DEFAULT_AUDIENCE = "internal"
+
+
+class SiteError(Exception):
+    """The site cannot be built; the message says why and what to do."""
+
+
+class SiteContent(NamedTuple):
+    root: Path
+    postmortems_dir: Path
+    audience: str
+    pages: dict[str, str]  # path -> Markdown
+    incidents: list[Incident]  # those with a page, newest first
+    warnings: list[str]  # postmortems that are invalid or left out, with why
+
+
+def choose_audience(configured: str | None) -> str:
+    """The audience: $POSTMORTEM_AUDIENCE, else the configured one, else internal."""
+    audience = os.environ.get(AUDIENCE_VARIABLE) or configured or DEFAULT_AUDIENCE
+    if audience not in VISIBILITIES:
+        raise SiteError(
+            f"audience '{audience}' is not one of {', '.join(VISIBILITIES)} "
+            f"(from ${AUDIENCE_VARIABLE} or the plugin's `audience` option)"
+        )
+    return audience
+
+
+def load_site(start: Path, audience: str, today: dt.date | None = None) -> SiteContent:
+    root = find_root(start)
+    config = load_config(root, set(RULES))
+    taxonomy = load_taxonomy(config.taxonomy)
+    collection = load_collection(find_postmortem_files(config.postmortems_dir), root)
+    validator = SchemaValidator(build_schema(taxonomy, config.id_prefix))
+    warnings = []
+    for postmortem in collection.postmortems:
+        if not postmortem.readable:
+            warnings.append(f"{postmortem.path}: left out, it cannot be read "
+                            f"({postmortem.problems[0].message}); run `postmortem lint`")  # fmt: skip
+        elif not validator.fast.is_valid(postmortem.data):
+            warnings.append(f"{postmortem.path}: does not follow the format; "
+                            f"run `postmortem lint {postmortem.path}` for details")  # fmt: skip
+    aggregate = Aggregate.of(collection, taxonomy, audience, today or dt.date.today())
+    site_pages = build_pages(aggregate)
+    warnings += [
+        f"{pm_id}: left out, the id cannot be part of a URL" for pm_id in site_pages.skipped
+    ]
+    incidents = [i for i in aggregate.incidents if i.page in site_pages.pages]
+    return SiteContent(
+        root, config.postmortems_dir, audience, site_pages.pages, incidents, warnings
+    )
+
+
+def incidents_json(incidents: list[Incident], url_of: Callable[[str], str]) -> str:
+    """incidents.json: one record per visible postmortem, for other tools."""
+    records = [
+        {"id": i.id, "url": url_of(i.page), "path": i.postmortem.path, "front_matter": i.data}
+        for i in incidents
+    ]
+    return json.dumps({"version": 1, "incidents": records}, indent=2, ensure_ascii=False) + "\n"
+
+
+def directory_url(page: str) -> str:
+    """The URL MkDocs gives a page with use_directory_urls (its default)."""
+    stem = page.removesuffix(".md")
+    if stem == "index":
+        return ""
+    return stem.removesuffix("/index") + "/"
+
+
+def write_pages(content: SiteContent, out: Path) -> int:
+    """Write every page, and incidents.json, under `out` for another builder."""
+    for path, text in content.pages.items():
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    (out / "incidents.json").write_text(incidents_json(content.incidents, directory_url))
+    (out / STYLESHEET).parent.mkdir(parents=True, exist_ok=True)
+    (out / STYLESHEET).write_text(STYLE)
+    return len(content.pages)
