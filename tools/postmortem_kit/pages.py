@@ -188,18 +188,21 @@ def build_pages(aggregate: Aggregate) -> SitePages:
 def _quarter_chart(aggregate: Aggregate) -> str:
     quarters = aggregate.quarters()[-12:]
     categories = list(aggregate.taxonomy.categories.values())
+    per_quarter = aggregate.by("quarter")
     series = []
     for category in categories:
-        counts = []
-        for quarter in quarters:
-            counts.append(sum(
-                1 for i in aggregate.incidents
-                if i.quarter == quarter and any(aggregate.category_of(t) == category.slug for t in i.types)
-            ))  # fmt: skip
+        counts = [
+            sum(category.slug in _categories(aggregate, i) for i in per_quarter.get(quarter, []))
+            for quarter in quarters
+        ]
         series.append((category.label, counts))
     return charts.stacked_columns(
         "incidents-per-quarter", "Incidents per quarter, by incident category", quarters, series
     )
+
+
+def _categories(aggregate: Aggregate, incident: Incident) -> set[str]:
+    return {aggregate.category_of(t) for t in incident.types}
 
 
 def _lens_chart(aggregate: Aggregate) -> str:

@@ -54,22 +54,19 @@ def load_site(start: Path, audience: str, today: dt.date | None = None) -> SiteC
     collection = load_collection(find_postmortem_files(config.postmortems_dir), root)
     validator = SchemaValidator(build_schema(taxonomy, config.id_prefix))
     warnings = []
-    for postmortem in collection.postmortems:
-        if not postmortem.readable:
-            warnings.append(f"{postmortem.path}: left out, it cannot be read "
-                            f"({postmortem.problems[0].message}); run `postmortem lint`")  # fmt: skip
-        elif not validator.fast.is_valid(postmortem.data):
-            warnings.append(f"{postmortem.path}: does not follow the format; "
-                            f"run `postmortem lint {postmortem.path}` for details")  # fmt: skip
+    for pm in collection.postmortems:
+        if not pm.readable:
+            why = pm.problems[0].message
+            warnings.append(f"{pm.path}: left out, unreadable ({why}); run `postmortem lint`")
+        elif not validator.fast.is_valid(pm.data):
+            warnings.append(
+                f"{pm.path}: does not follow the format; `postmortem lint {pm.path}` says why"
+            )
     aggregate = Aggregate.of(collection, taxonomy, audience, today or dt.date.today())
-    site_pages = build_pages(aggregate)
-    warnings += [
-        f"{pm_id}: left out, the id cannot be part of a URL" for pm_id in site_pages.skipped
-    ]
-    incidents = [i for i in aggregate.incidents if i.page in site_pages.pages]
-    return SiteContent(
-        root, config.postmortems_dir, audience, site_pages.pages, incidents, warnings
-    )
+    built = build_pages(aggregate)
+    warnings += [f"{pm_id}: left out, its id cannot be part of a URL" for pm_id in built.skipped]
+    incidents = [i for i in aggregate.incidents if i.page in built.pages]
+    return SiteContent(root, config.postmortems_dir, audience, built.pages, incidents, warnings)
 
 
 def incidents_json(incidents: list[Incident], url_of: Callable[[str], str]) -> str:
