@@ -75,7 +75,9 @@ def incidents_json(incidents: list[Incident], url_of: Callable[[str], str]) -> s
         {"id": i.id, "url": url_of(i.page), "path": i.postmortem.path, "front_matter": i.data}
         for i in incidents
     ]
-    return json.dumps({"version": 1, "incidents": records}, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps({"version": 1, "incidents": records}, indent=2, ensure_ascii=False)
+    # the same values, but safe even where a tool pastes the JSON into a page
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
 
 
 def directory_url(page: str) -> str:

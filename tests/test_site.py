@@ -1,0 +1,266 @@
+"""The site, built for real with `mkdocs build` in temp repositories."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FINAL, Repo
+
+MKDOCS_YML = """\
+site_name: Incidents
+theme:
+  name: material
+  font: false
+plugins:
+  - search
+  - postmortems
+"""
+
+TRICKY_TITLE = "<script>alert(1)</script> | *bold* [link](x) leak"
+
+
+def postmortem(pm_id: str, **changes: str) -> str:
+    """The clean final postmortem under another id, with lines replaced."""
+    text = FINAL.replace("AIPM-2025-001", pm_id)
+    for old, new in changes.items():
+        old_line = next(line for line in text.split("\n") if line.startswith(f"{old}:"))
+        text = text.replace(old_line, new, 1)
+    return text
+
+
+@pytest.fixture
+def site_repo(repo: Repo) -> Repo:
+    repo.write("mkdocs.yml", MKDOCS_YML)
+    (repo.path / "docs").mkdir()
+    repo.write(
+        "postmortems/2025/AIPM-2025-001-refunds.md",
+        postmortem("AIPM-2025-001", visibility="visibility: public"),
+    )
+    repo.write(
+        "postmortems/2025/AIPM-2025-002-internal.md",
+        postmortem(
+            "AIPM-2025-002",
+            title="title: Secret project Bluebird leaked its prompt",
+            incident_types="incident_types: [prompt-injection]",
+            identified="identified: 2025-05-02",
+            visibility="visibility: internal",
+        )
+        .replace("prior_similar: false", "prior_similar: true")
+        .replace("tags: [", "related: [AIPM-2025-001]\ntags: ["),
+    )
+    repo.write(
+        "postmortems/2025/AIPM-2025-003-restricted.md",
+        postmortem(
+            "AIPM-2025-003",
+            title=f'title: "{TRICKY_TITLE}"',
+            visibility="visibility: restricted",
+            status="status: draft",
+        ),
+    )
+    return repo
+
+
+def build(repo: Repo, *args: str, audience: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("POSTMORTEM_AUDIENCE", None)
+    if audience:
+        env["POSTMORTEM_AUDIENCE"] = audience
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", *args],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def html(repo: Repo, page: str) -> str:
+    return (repo.path / "site" / page / "index.html").read_text(encoding="utf-8")
+
+
+def everything_built(repo: Repo) -> str:
+    """Every text file of the built site, search index and sitemap included."""
+    return "\n".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in (repo.path / "site").rglob("*")
+        if path.suffix in (".html", ".json", ".xml")
+    )
+
+
+def test_strict_build_of_the_samples_has_every_index_page(site_repo: Repo) -> None:
+    done = build(site_repo, audience="restricted")
+    assert done.returncode == 0, done.stderr
+    for page in ["", "types", "types/hallucination", "root-causes", "root-causes/model-design-evaluation",
+                 "lenses", "severity/high", "systems/support-assistant", "quarters", "quarters/2025-q1",
+                 "actions", "controls", "near-misses", "lessons", "guide", "guide/taxonomy",
+                 "incidents/AIPM-2025-001"]:  # fmt: skip
+        assert (site_repo.path / "site" / page / "index.html").is_file(), page
+
+
+def test_incident_page(site_repo: Repo) -> None:
+    assert build(site_repo, audience="restricted").returncode == 0
+    page = html(site_repo, "incidents/AIPM-2025-001")
+    assert '<h1 id="support-assistant-invented-a-bereavement-refund-policy">' in page
+    assert 'href="../../severity/high/">high</a>' in page
+    assert 'href="../../types/hallucination/">Hallucination</a>' in page
+    assert 'href="../../root-causes/operational-deployment-gaps/">' in page
+    assert "Time to detect <strong>8 d 1 h</strong>" in page
+    assert "time to contain <strong>3 h 35 min</strong>" in page
+    assert "<strong>Yes</strong>: Did anyone come to harm, or could they have?" in page
+    assert "<em>Evidence:</em> Index build log of 2025-02-03" in page
+    assert 'href="https://incidentdatabase.ai/cite/639"' in page
+    # the other postmortem relates to this one: it is listed as referring here
+    assert "Referenced by:" in page and 'href="../AIPM-2025-002/"' in page
+    assert "Draft" not in page
+    # the author's body follows the structured parts
+    assert page.index("Root causes by lens") < page.index("For eight days our support assistant")
+
+
+def test_draft_banner(site_repo: Repo) -> None:
+    assert build(site_repo, audience="restricted").returncode == 0
+    assert 'class="admonition warning"' in html(site_repo, "incidents/AIPM-2025-003")
+    assert "This postmortem is a draft" in html(site_repo, "incidents/AIPM-2025-003")
+
+
+def test_values_from_front_matter_are_escaped(site_repo: Repo) -> None:
+    assert build(site_repo, audience="restricted").returncode == 0
+    built = everything_built(site_repo)
+    assert "<script>alert(1)</script>" not in built
+    page = html(site_repo, "incidents/AIPM-2025-003")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; | *bold* [link](x) leak</h1>" in page
+    # in a table cell the | does not split the row, and * stays a star
+    home = html(site_repo, "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; | *bold* [link](x) leak</a></td>" in home
+    records = json.loads((site_repo.path / "site" / "incidents.json").read_text())["incidents"]
+    assert {r["front_matter"]["title"] for r in records} >= {TRICKY_TITLE}
+
+
+@pytest.mark.parametrize(
+    ("audience", "visible", "hidden"),
+    [
+        ("public", ["AIPM-2025-001"], ["AIPM-2025-002", "AIPM-2025-003", "Bluebird"]),
+        ("internal", ["AIPM-2025-001", "AIPM-2025-002"], ["AIPM-2025-003", "alert(1)"]),
+        ("restricted", ["AIPM-2025-001", "AIPM-2025-002", "AIPM-2025-003"], []),
+    ],
+)
+def test_audience_hides_postmortems_everywhere(
+    site_repo: Repo, audience: str, visible: list[str], hidden: list[str]
+) -> None:
+    assert build(site_repo, audience=audience).returncode == 0
+    built = everything_built(site_repo)
+    for text in hidden:
+        assert text not in built, f"{text} leaked into the {audience} build"
+    for pm_id in visible:
+        assert (site_repo.path / "site" / "incidents" / pm_id / "index.html").is_file()
+    records = json.loads((site_repo.path / "site" / "incidents.json").read_text())["incidents"]
+    assert sorted(r["id"] for r in records) == visible
+    counts = re.search(r"<td>(\d+)</td>", html(site_repo, ""))
+    assert counts and int(counts.group(1)) == len(visible)  # the headline count
+
+
+def test_audience_option_and_environment(site_repo: Repo) -> None:
+    site_repo.write(
+        "mkdocs.yml", MKDOCS_YML.replace("- postmortems", "- postmortems:\n      audience: public")
+    )
+    assert build(site_repo).returncode == 0
+    assert "AIPM-2025-002" not in everything_built(site_repo)
+    assert build(site_repo, audience="internal").returncode == 0  # the variable wins
+    assert "AIPM-2025-002" in everything_built(site_repo)
+    done = build(site_repo, audience="everyone")
+    assert done.returncode == 1
+    assert "audience 'everyone' is not one of public, internal, restricted" in done.stderr
+
+
+def test_new_postmortem_appears_everywhere_with_no_other_edit(site_repo: Repo) -> None:
+    assert build(site_repo).returncode == 0
+    assert not (site_repo.path / "site" / "incidents" / "AIPM-2026-001").exists()
+    site_repo.write(
+        "postmortems/2026/AIPM-2026-001-new.md",
+        postmortem(
+            "AIPM-2026-001",
+            identified="identified: 2026-02-01",
+            incident_types="incident_types: [data-poisoning]",
+            systems="systems: [feature-store]",
+        ),  # fmt: skip
+    )
+    assert build(site_repo).returncode == 0
+    link = 'href="../../incidents/AIPM-2026-001/"'
+    for page in [
+        "types/data-poisoning",
+        "systems/feature-store",
+        "quarters/2026-q1",
+        "severity/high",
+    ]:
+        assert link in html(site_repo, page), page
+    assert 'href="incidents/AIPM-2026-001/"' in html(site_repo, "")
+    assert "AIPM-2026-001" in (site_repo.path / "site" / "search" / "search_index.json").read_text()
+
+
+def test_actions_page_lists_open_actions_overdue_first(site_repo: Repo) -> None:
+    text = (
+        postmortem("AIPM-2025-004")
+        .replace(
+            "    due: 2025-02-28\n    status: done", "    due: 2025-02-28\n    status: in-progress"
+        )
+        .replace(
+            "    due: 2025-03-31\n    status: done", "    due: 2099-03-31\n    status: planned"
+        )
+    )
+    site_repo.write("postmortems/2025/AIPM-2025-004-open.md", text.replace(
+        "owner: Search infrastructure team", "owner: Assistant platform team"))  # fmt: skip
+    assert build(site_repo).returncode == 0
+    page = html(site_repo, "actions")
+    assert page.index("2025-02-28 <strong>overdue</strong>") < page.index("2099-03-31")
+    assert page.count("<tr>") == 3  # a header and the two open actions; done ones are not listed
+
+
+def test_unknown_incident_type_fails_a_strict_build(site_repo: Repo) -> None:
+    site_repo.write("postmortems/2025/AIPM-2025-009-typo.md",
+                    postmortem("AIPM-2025-009", incident_types="incident_types: [halucination]"))  # fmt: skip
+    done = build(site_repo)
+    assert done.returncode == 1
+    assert (
+        "postmortems/2025/AIPM-2025-009-typo.md: does not follow the format; "
+        "`postmortem lint postmortems/2025/AIPM-2025-009-typo.md` says why"
+    ) in done.stderr
+
+
+def test_navigation_lists_indexes_not_postmortems(site_repo: Repo) -> None:
+    assert build(site_repo).returncode == 0
+    nav = re.findall(r'<a href="([^"#]+)" class="md-nav__link', html(site_repo, "types"))
+    assert nav == [
+        "..", "./", "../root-causes/", "../lenses/", "../severity/", "../systems/", "../quarters/",
+        "../actions/", "../controls/", "../near-misses/", "../lessons/", "../guide/",
+        "../guide/taxonomy/",
+    ]  # fmt: skip
+
+
+def test_pages_command_writes_the_same_pages(site_repo: Repo) -> None:
+    run = site_repo.run("pages", "--out", "out", "--audience", "internal")
+    assert run.exit_code == 0, run.err
+    assert run.out.startswith("Wrote ") and "2 postmortems, audience internal" in run.out
+    out = site_repo.path / "out"
+    assert (out / "incidents" / "AIPM-2025-002.md").read_text().startswith("---\ntitle: ")
+    assert (out / "types" / "prompt-injection.md").is_file()
+    records = json.loads((out / "incidents.json").read_text())["incidents"]
+    assert [(r["id"], r["url"]) for r in records] == [
+        ("AIPM-2025-002", "incidents/AIPM-2025-002/"),
+        ("AIPM-2025-001", "incidents/AIPM-2025-001/"),
+    ]
+
+
+def test_this_repository_builds_strict(tmp_path: Path) -> None:
+    project = Path(__file__).parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=project, capture_output=True, text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "site" / "incidents" / "AIPM-2025-001" / "index.html").is_file()
