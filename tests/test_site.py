@@ -106,7 +106,7 @@ def test_strict_build_of_the_samples_has_every_index_page(site_repo: Repo) -> No
 def test_incident_page(site_repo: Repo) -> None:
     assert build(site_repo, audience="restricted").returncode == 0
     page = html(site_repo, "incidents/AIPM-2025-001")
-    assert '<h1 id="support-assistant-invented-a-bereavement-refund-policy">' in page
+    assert ">AIPM-2025-001: Support assistant invented a bereavement refund policy</h1>" in page
     assert 'href="../../severity/high/">high</a>' in page
     assert 'href="../../types/hallucination/">Hallucination</a>' in page
     assert 'href="../../root-causes/operational-deployment-gaps/">' in page
