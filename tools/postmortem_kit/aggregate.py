@@ -182,6 +182,7 @@ class Aggregate(NamedTuple):
     today: dt.date
     by_id: dict[str, Incident]
     referenced_by: dict[str, list[Incident]]
+    actions: list[Action]  # of every incident, derived once
 
     @classmethod
     def of(
@@ -199,7 +200,8 @@ class Aggregate(NamedTuple):
             for other in _texts(incident.data.get("related")):
                 if other in by_id:  # a link to an invisible postmortem is not shown
                     referenced_by[other].append(incident)
-        return cls(incidents, taxonomy, today, by_id, dict(referenced_by))
+        actions = [action for incident in incidents for action in incident.actions()]
+        return cls(incidents, taxonomy, today, by_id, dict(referenced_by), actions)
 
     def related(self, incident: Incident) -> list[Incident]:
         return [self.by_id[i] for i in _texts(incident.data.get("related")) if i in self.by_id]
@@ -227,13 +229,10 @@ class Aggregate(NamedTuple):
             quarters.append(previous_quarter(quarters[-1]))
         return quarters[::-1]
 
-    def actions(self) -> list[Action]:
-        return [a for incident in self.incidents for a in incident.actions()]
-
     def open_actions_by_owner(self) -> list[tuple[str, list[Action]]]:
         """Open actions by owner; overdue first, then by due date."""
         groups: dict[str, list[Action]] = defaultdict(list)
-        for action in self.actions():
+        for action in self.actions:
             if action.status in OPEN_ACTION:
                 groups[action.owner].append(action)
         for actions in groups.values():
@@ -261,7 +260,7 @@ class Aggregate(NamedTuple):
         grouped = self.by("quarter")
         now, before = grouped.get(quarter, []), grouped.get(previous_quarter(quarter), [])
         earlier = {p for i in self.incidents if i.quarter < quarter for p in i.patterns}
-        due = [a for a in self.actions() if a.due and quarter_of(a.due) == quarter]
+        due = [a for a in self.actions if a.due and quarter_of(a.due) == quarter]
         return QuarterReview(
             quarter=quarter,
             previous=previous_quarter(quarter),
@@ -281,7 +280,7 @@ class Aggregate(NamedTuple):
 
     def headline(self) -> dict[str, Any]:
         severities = Counter(i.severity for i in self.incidents)
-        open_actions = [a for a in self.actions() if a.status in OPEN_ACTION]
+        open_actions = [a for a in self.actions if a.status in OPEN_ACTION]
         return {
             "incidents": len(self.incidents),
             "near_misses": severities["near-miss"],

@@ -8,7 +8,9 @@ pages (never every postmortem, which would make the build quadratic), and
 
 from __future__ import annotations
 
+import gc
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from postmortem_kit.config import ConfigError
 from postmortem_kit.pages import NAV, STYLE, STYLESHEET
@@ -27,7 +30,9 @@ from postmortem_kit.taxonomy import TaxonomyError
 log = logging.getLogger("mkdocs.plugins.postmortems")
 
 # Markdown extensions the generated pages are written for.
-EXTENSIONS = ["tables", "admonition", "toc", "md_in_html"]
+EXTENSIONS = ["tables", "admonition", "toc"]
+# A block of final HTML in a generated page: Markdown would only pass it through.
+HTML_BLOCK = re.compile(r"^<(table|ul|div|figure)\b.*?^</\1>$", re.DOTALL | re.MULTILINE)
 
 
 class PostmortemsConfig(Config):
@@ -48,7 +53,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        content = self._load(Path(config.config_file_path).parent)
+        content = self._load(Path(config.config_file_path).parent, config.use_directory_urls)
         for warning in content.warnings:
             log.warning(warning)
         for path, text in content.pages.items():
@@ -66,15 +71,38 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         files.append(File.generated(config, "incidents.json", content=json_text))
         files.append(File.generated(config, STYLESHEET, content=STYLE))
         self.content = content
+        self.html_blocks: dict[str, list[str]] = {}
+        # What we loaded lives as long as the build: keep the garbage collector
+        # from rescanning it on every pass while MkDocs renders the pages.
+        gc.freeze()
         return files
+
+    def on_page_markdown(self, markdown: str, /, *, page: Page, **_: Any) -> str:
+        """Set aside the generated HTML blocks: parsing them is most of the
+        Markdown work of a generated page, and they come out unchanged."""
+        if page.file.src_uri not in self.content.pages:
+            return markdown
+        blocks = self.html_blocks[page.file.src_uri] = []
+
+        def set_aside(match: re.Match[str]) -> str:
+            blocks.append(match.group(0))
+            return f"<!--pm-block-{len(blocks) - 1}-->"
+
+        return HTML_BLOCK.sub(set_aside, markdown)
+
+    def on_page_content(self, html: str, /, *, page: Page, **_: Any) -> str:
+        blocks = self.html_blocks.pop(page.file.src_uri, None)
+        if not blocks:
+            return html
+        return re.sub(r"<!--pm-block-(\d+)-->", lambda m: blocks[int(m.group(1))], html)
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.content.postmortems_dir))
         return server
 
-    def _load(self, start: Path) -> SiteContent:
+    def _load(self, start: Path, directory_urls: bool) -> SiteContent:
         try:
-            content = load_site(start, self.audience)
+            content = load_site(start, self.audience, directory_urls=directory_urls)
         except (ConfigError, TaxonomyError) as e:
             raise PluginError(f"postmortems: {e}") from None
         log.info(

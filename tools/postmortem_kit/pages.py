@@ -10,6 +10,7 @@ shows as text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import posixpath
@@ -23,8 +24,9 @@ from postmortem_kit.aggregate import Aggregate, Incident, slug
 from postmortem_kit.format_schema import SEVERITIES, TRIAGE_QUESTIONS
 from postmortem_kit.new import render_blank
 
-# Characters Python-Markdown gives a meaning to; a backslash makes each literal.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+# Characters Python-Markdown gives a meaning to inside a line (values never start
+# one); a backslash makes each literal. `<`, `>` and `&` become HTML entities.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|])")
 
 NAV = [
     ("Home", "index.md"),
@@ -98,10 +100,33 @@ def duration(delta: dt.timedelta | None) -> str:
     return " ".join(p for p in parts if p) or "0 min"
 
 
+def page_url(page: str, directory_urls: bool = True) -> str:
+    """The URL of a page, relative to the site root, as MkDocs gives it."""
+    stem = page.removesuffix(".md")
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
 @pass_context
 def url(context: Any, target: str) -> str:
-    """A link from the page being rendered to `target`, both paths of pages."""
-    return posixpath.relpath(target, posixpath.dirname(context["page"]) or ".")
+    return relative_url(context["page"], target, context["directory_urls"])
+
+
+@functools.cache
+def relative_url(page: str, target: str, directory_urls: bool) -> str:
+    """A relative link from the page being rendered to the page `target`.
+
+    Links are final URLs, not `.md` paths, because most of a page is raw HTML
+    (which Markdown leaves alone, and renders far faster than tables).
+    """
+    here = page_url(page, directory_urls)
+    base = here if directory_urls else posixpath.dirname(here)  # what the browser resolves from
+    there = page_url(target, directory_urls)
+    relative = posixpath.relpath(there or ".", base or ".")
+    return relative + "/" if directory_urls else relative
 
 
 def _environment() -> Environment:
@@ -118,13 +143,19 @@ def _environment() -> Environment:
     return env
 
 
+def _with_taxonomy(env: Environment, aggregate: Aggregate) -> Environment:
+    types = aggregate.taxonomy.incident_types
+    env.filters["type_label"] = lambda slug: types[slug].label if slug in types else slug
+    return env
+
+
 class SitePages(NamedTuple):
     pages: dict[str, str]  # path -> Markdown
     skipped: list[str]  # why some postmortems are not on the site
 
 
-def build_pages(aggregate: Aggregate) -> SitePages:
-    env = _environment()
+def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
+    env = _with_taxonomy(_environment(), aggregate)
     taxonomy = aggregate.taxonomy
     common = {
         "site": aggregate,
@@ -134,6 +165,7 @@ def build_pages(aggregate: Aggregate) -> SitePages:
         "triage_labels": TRIAGE_LABELS,
         "timeline_labels": TIMELINE_LABELS,
         "owasp": OWASP_LLM_2025,
+        "directory_urls": directory_urls,
     }
     pages: dict[str, str] = {}
 

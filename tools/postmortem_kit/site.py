@@ -47,7 +47,9 @@ def choose_audience(configured: str | None) -> str:
     return audience
 
 
-def load_site(start: Path, audience: str, today: dt.date | None = None) -> SiteContent:
+def load_site(
+    start: Path, audience: str, today: dt.date | None = None, directory_urls: bool = True
+) -> SiteContent:
     root = find_root(start)
     config = load_config(root, set(RULES))
     taxonomy = load_taxonomy(config.taxonomy)
@@ -63,7 +65,7 @@ def load_site(start: Path, audience: str, today: dt.date | None = None) -> SiteC
                 f"{pm.path}: does not follow the format; `postmortem lint {pm.path}` says why"
             )
     aggregate = Aggregate.of(collection, taxonomy, audience, today or dt.date.today())
-    built = build_pages(aggregate)
+    built = build_pages(aggregate, directory_urls)
     warnings += [f"{pm_id}: left out, its id cannot be part of a URL" for pm_id in built.skipped]
     incidents = [i for i in aggregate.incidents if i.page in built.pages]
     return SiteContent(root, config.postmortems_dir, audience, built.pages, incidents, warnings)

@@ -1,0 +1,82 @@
+"""Site benchmark: the postmortems plugin against a plain Material build.
+
+    python bench/site_bench.py [--counts 1000 5000]
+
+For each count, generates that many synthetic postmortems under bench/out/,
+then times (best of three, each as its own process):
+
+- plain: Material with the search plugin over the same Markdown files copied
+  into docs/, with a one-page nav (the fastest MkDocs can be on them);
+- ours: Material with search and the postmortems plugin, building every
+  postmortem page and every index page from postmortems/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from generate import generate
+
+OUT = Path(__file__).parent / "out" / "site"
+THEME = "theme:\n  name: material\n  font: false\n"
+PLAIN = "site_name: plain\n" + THEME + "plugins:\n  - search\nnav:\n  - index.md\n"
+OURS = "site_name: ours\n" + THEME + "plugins:\n  - search\n  - postmortems\n"
+
+
+def prepare(count: int) -> tuple[Path, Path]:
+    ours = OUT / f"ours-{count}"
+    paths = generate(ours, count)
+    (ours / "docs").mkdir(exist_ok=True)
+    (ours / "mkdocs.yml").write_text(OURS)
+    plain = OUT / f"plain-{count}"
+    (plain / "docs").mkdir(parents=True)
+    for path in paths:
+        shutil.copy(path, plain / "docs" / path.name)
+    (plain / "docs" / "index.md").write_text("# Postmortems\n")
+    (plain / "mkdocs.yml").write_text(PLAIN)
+    return plain, ours
+
+
+def build_seconds(folder: Path, runs: int = 3) -> float:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_AUDIENCE": "restricted"}
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=folder,
+                              env=env, capture_output=True, text=True)  # fmt: skip
+        times.append(time.perf_counter() - start)
+        if done.returncode:
+            sys.exit(f"mkdocs build failed in {folder}:\n{done.stderr[-3000:]}")
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--counts", type=int, nargs="+", default=[1000, 5000])
+    counts = parser.parse_args().counts
+    shutil.rmtree(OUT, ignore_errors=True)
+    results = {}
+    print(f"{'postmortems':>12} {'plain s':>9} {'ours s':>8} {'ours/plain':>11}")
+    for count in counts:
+        plain, ours = prepare(count)
+        results[count] = (build_seconds(plain), build_seconds(ours))
+        p, o = results[count]
+        print(f"{count:>12} {p:9.1f} {o:8.1f} {o / p:10.2f}x")
+    if 1000 in results:
+        plain_1000, ours_1000 = results[1000]
+        print(f"\n{'met ' if ours_1000 <= 1.5 * plain_1000 else 'MISSED'} "
+              "ours at 1,000 within 1.5x the plain build")  # fmt: skip
+        if 5000 in results:
+            ratio = results[5000][1] / ours_1000
+            print(f"{'met ' if ratio <= 5.5 else 'MISSED'} ours at 5,000 is {ratio:.2f}x "
+                  "ours at 1,000 (target <= 5.5x)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
