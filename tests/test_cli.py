@@ -99,7 +99,7 @@ def test_configuration_in_pyproject(repo: Repo) -> None:
     repo.write(
         "pyproject.toml",
         '[tool.postmortem]\nid_prefix = "INC"\npostmortems = "incidents"\n'
-        '[tool.postmortem.rules]\nfilename-id = "off"\nlate-follow-up = "error"\n'
+        '[tool.postmortem.rules]\nfilename-id = "off"\nlate-follow-up = "error"\nlate-draft = "off"\n'
         '[tool.postmortem.per-path-ignores]\n"incidents/legacy/*" = ["schema"]\n',
     )
     text = FINAL.replace("AIPM-2025-001", "INC-2025-001").replace(

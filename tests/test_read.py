@@ -23,6 +23,8 @@ CONTEXT = Context(
     taxonomy=TAXONOMY,
     validator=SchemaValidator(build_schema(TAXONOMY)),
     today=dt.date(2026, 1, 1),
+    now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    history=None,
 )
 CONFIG = Config(root=__import__("pathlib").Path("."))
 

@@ -55,14 +55,28 @@ def cli() -> None:
     help="text for people, json for tools, github for workflow annotations.",
 )  # fmt: skip
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--changed", is_flag=True, help="Only postmortems that differ from --base.")
+@click.option(
+    "--base",
+    metavar="REF",
+    help="With --changed: compare with REF (default: the default branch's merge base).",
+)
 @click.option("--today", callback=_date, metavar="DATE", help="Judge due dates as of DATE.")
-def lint(paths: tuple[Path, ...], output_format: str, strict: bool, today: dt.date | None) -> None:
+def lint(
+    paths: tuple[Path, ...],
+    output_format: str,
+    strict: bool,
+    changed: bool,
+    base: str | None,
+    today: dt.date | None,
+) -> None:
     """Check postmortems against the format.
 
-    With no PATHS, every postmortem of the repository. With PATHS, only those
-    files are reported on, but ids and related links are still checked against
-    the whole repository.
+    With no PATHS, every postmortem of the repository. With PATHS or
+    --changed, only those files are reported on, but ids and related links are
+    still checked against the whole repository.
     """
+    from postmortem_kit.history import GitError, changed_files
     from postmortem_kit.lint import lint_repository
     from postmortem_kit.report import REPORTERS
 
@@ -70,9 +84,21 @@ def lint(paths: tuple[Path, ...], output_format: str, strict: bool, today: dt.da
     missing = [p for p in paths if not p.is_file()]
     if missing:
         raise click.BadParameter(f"no such file: {missing[0]}", param_hint="PATHS")
+    if base and not changed:
+        raise click.UsageError("--base goes with --changed")
+    if changed:
+        try:
+            paths = (*paths, *changed_files(Path.cwd(), repository.config.postmortems_dir, base))
+        except GitError as e:
+            raise click.UsageError(str(e)) from None
+        if not paths:
+            click.echo("No postmortem changed.")
+            sys.exit(EXIT_CLEAN)
     result = lint_repository(
         repository.config, paths, base=Path.cwd(), today=today, taxonomy=repository.taxonomy
     )
+    for note in result.notes:
+        click.echo(f"warning: {note}", err=True)
     REPORTERS[output_format](result, sys.stdout)
     failed = result.errors or (strict and result.warnings)
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
@@ -97,6 +123,7 @@ def new(
     Asks for what is not given as an option; in a script, give them all.
     """
     from postmortem_kit.collection import display_path, find_postmortem_files, load_collection
+    from postmortem_kit.history import ids_on_all_branches
     from postmortem_kit.new import next_id, render_new, write_new
 
     repository = _repository()
@@ -122,7 +149,9 @@ def new(
 
     config = repository.config
     collection = load_collection(find_postmortem_files(config.postmortems_dir), repository.root)
-    pm_id = next_id(config.id_prefix, identified.year, collection.by_id)
+    # ids of other branches too, so parallel pull requests do not pick the same number
+    taken = [*collection.by_id, *ids_on_all_branches(repository.root, config.postmortems_dir)]
+    pm_id = next_id(config.id_prefix, identified.year, taken)
     text = render_new(pm_id, title, severity, list(incident_types), reported_by, identified)
     path = write_new(config.postmortems_dir, pm_id, title, text, identified.year)
     click.echo(f"Created {display_path(path, Path.cwd())}")

@@ -19,6 +19,7 @@ from postmortem_kit.collection import (
 from postmortem_kit.config import Config
 from postmortem_kit.findings import Finding
 from postmortem_kit.format_schema import build_schema
+from postmortem_kit.history import SHALLOW_WARNING, read_history
 from postmortem_kit.read import Postmortem, read_id_only, read_postmortem
 from postmortem_kit.rules import RULES, Context
 from postmortem_kit.rules.schema import SchemaValidator
@@ -31,6 +32,7 @@ _MORE_PRECISE_THAN_SCHEMA = {"yaml-boolean", "ambiguous-time", "duplicate-key"}
 class LintResult(NamedTuple):
     files_checked: int
     findings: list[Finding]
+    notes: tuple[str, ...] = ()  # about the run, not a file (e.g. a shallow clone)
 
     @property
     def errors(self) -> int:
@@ -61,14 +63,21 @@ def lint_repository(
         targets = [p for p in paths if is_postmortem_file(p)] if paths else everything
         every_file = {os.path.abspath(p): p for p in [*everything, *targets]}.values()
         every_id = [read_id_only(p, display_path(p, base)) for p in every_file]
+        now = dt.datetime.combine(today, dt.time.max, dt.UTC) if today else dt.datetime.now(dt.UTC)
+        history = None
+        if targets and config.level("late-draft", RULES["late-draft"].level) != "off":
+            history = read_history(config.root, config.postmortems_dir)
         context = Context(
             collection=Collection.of(every_id),
             taxonomy=taxonomy,
             validator=SchemaValidator(build_schema(taxonomy, config.id_prefix)),
             today=today or dt.date.today(),
+            now=now,
+            history=history.by_display_path(base) if history else None,
         )
         findings = _lint_files(targets, _Job(context, config, base))
-    return LintResult(len(targets), findings)
+    notes = (SHALLOW_WARNING,) if history and history.shallow else ()
+    return LintResult(len(targets), findings, notes)
 
 
 class _Job(NamedTuple):

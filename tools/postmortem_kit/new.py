@@ -25,9 +25,12 @@ BLANK = {
 
 
 def next_id(prefix: str, year: int, taken: Iterable[str]) -> str:
-    """One above the highest number of that prefix and year; numbers are never reused."""
-    pattern = re.compile(rf"{re.escape(prefix)}-{year}-([0-9]{{3,}})")
-    numbers = [int(m.group(1)) for pm_id in taken if (m := pattern.fullmatch(pm_id))]
+    """One above the highest number of that prefix and year; numbers are never reused.
+
+    `taken` holds ids, or file names that start with one.
+    """
+    pattern = re.compile(rf"{re.escape(prefix)}-{year}-([0-9]{{3,}})(?![0-9])")
+    numbers = [int(m.group(1)) for name in taken if (m := pattern.match(name))]
     return f"{prefix}-{year}-{max(numbers, default=0) + 1:03d}"
 
 

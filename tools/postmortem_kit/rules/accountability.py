@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from postmortem_kit.dates import as_date, parse_when
@@ -9,6 +10,7 @@ from postmortem_kit.read import Postmortem
 from postmortem_kit.rules.base import Context, Problem, at_least, dicts, rule
 
 FOLLOW_UP_DAYS = 7
+DRAFT_HOURS = 72
 CLOSED_ACTION = ("done", "dropped")
 
 
@@ -103,3 +105,27 @@ def check_late_follow_up(postmortem: Postmortem, context: Context) -> Iterable[P
                 f"follow_up.date is {days} days after identified: review action items "
                 f"within {FOLLOW_UP_DAYS} days",
             )
+
+
+@rule("late-draft", "warning")
+def check_late_draft(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """The file's first commit came more than 72 hours after the incident was identified."""
+    identified = parse_when(postmortem.get("identified"))
+    if context.history is None or identified is None:
+        return
+    if not isinstance(identified, dt.datetime):  # a date: give the author the whole day
+        identified = dt.datetime.combine(identified, dt.time.max, dt.UTC)
+    history = context.history.get(postmortem.path)
+    first = history.created if history else context.now  # not committed yet: it is now
+    hours = (first - identified).total_seconds() / 3600
+    if hours > DRAFT_HOURS:
+        when = (
+            f"first committed {first.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+            if history
+            else ("not committed yet")
+        )
+        yield Problem.at(
+            postmortem.position(("identified",)),
+            f"{when}, {hours:.0f} hours after the incident was identified: commit a first "
+            f"draft within {DRAFT_HOURS} hours, however thin",
+        )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from postmortem_kit.collection import Collection
+from postmortem_kit.history import FileHistory
 from postmortem_kit.read import Position, Postmortem
 from postmortem_kit.taxonomy import Taxonomy
 
@@ -34,6 +35,8 @@ class Context(NamedTuple):
     taxonomy: Taxonomy
     validator: Any  # rules.schema.SchemaValidator
     today: dt.date
+    now: dt.datetime
+    history: dict[str, FileHistory] | None  # by display path; None outside git
 
 
 Check = Callable[[Postmortem, Context], Iterable[Problem]]

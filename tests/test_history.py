@@ -1,0 +1,150 @@
+"""Git history: one pass over the log, late-draft, --changed, ids across branches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FINAL, Repo, git
+from postmortem_kit.cli import main
+from postmortem_kit.history import read_history
+
+NAME = "postmortems/2025/AIPM-2025-001-refunds.md"  # identified: 2025-02-11
+
+
+def commit(repo: Path, message: str, when: str, author: str = "Author") -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+           "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": f"{author.lower()}@example.com"}  # fmt: skip
+    git(repo, "add", "-A")
+    subprocess.run(["git", "commit", "-qm", message], cwd=repo, env=env, check=True)
+
+
+@pytest.fixture
+def history_repo(repo: Repo) -> Repo:
+    """late-draft on (the fixture's pyproject turns it off), two postmortems."""
+    repo.write("pyproject.toml", "[tool.postmortem]\n")
+    repo.write(NAME, FINAL)
+    commit(repo.path, "Draft", "2025-02-12T09:00:00+00:00", "Dana")
+    repo.write(NAME, FINAL.replace("412 customers", "413 customers"))
+    commit(repo.path, "Fix count", "2025-02-20T10:00:00+00:00", "Priya")
+    return repo
+
+
+def test_history_in_one_pass_follows_renames(history_repo: Repo) -> None:
+    renamed = "postmortems/2025/AIPM-2025-001-bereavement-refunds.md"
+    git(history_repo.path, "mv", NAME, renamed)
+    commit(history_repo.path, "Rename", "2025-03-01T08:00:00+00:00", "Dana")
+    history = read_history(history_repo.path, history_repo.path / "postmortems")
+    assert history is not None and not history.shallow
+    assert list(history.files) == [renamed]
+    entry = history.files[renamed]
+    assert entry.created == dt.datetime(2025, 2, 12, 9, tzinfo=dt.UTC)
+    assert entry.updated == dt.datetime(2025, 3, 1, 8, tzinfo=dt.UTC)
+    assert (entry.revisions, entry.contributors) == (3, ("Dana", "Priya"))
+
+
+def test_no_history_outside_git(tmp_path: Path, monkeypatch, capsys) -> None:
+    folder = tmp_path / "not-a-repo"
+    (folder / "postmortems" / "2025").mkdir(parents=True)
+    (folder / NAME).write_text(FINAL)
+    assert read_history(folder, folder / "postmortems") is None
+    monkeypatch.chdir(folder)
+    assert main(["lint", "--today", "2026-01-01"]) == 0
+    assert capsys.readouterr().out == "1 file checked: no problems found.\n"
+
+
+def test_late_draft(history_repo: Repo) -> None:
+    assert history_repo.run("lint", "--strict", "--today", "2026-01-01").exit_code == 0
+    late = "postmortems/2025/AIPM-2025-002-late.md"
+    history_repo.write(late, FINAL.replace("AIPM-2025-001", "AIPM-2025-002"))
+    commit(history_repo.path, "Late draft", "2025-02-16T12:00:00+00:00")
+    run = history_repo.run("lint", "--today", "2026-01-01")
+    assert run.out.splitlines()[0] == (
+        f"{late}:6:13: warning late-draft first committed 2025-02-16 12:00 UTC, 108 hours "
+        "after the incident was identified: commit a first draft within 72 hours, however thin"
+    )
+    assert run.exit_code == 0  # a warning never blocks a commit by itself
+
+
+def test_uncommitted_draft_is_judged_as_committed_now(history_repo: Repo) -> None:
+    new = "postmortems/2026/AIPM-2026-001-new.md"
+    text = FINAL.replace("AIPM-2025-001", "AIPM-2026-001").replace(
+        "identified: 2025-02-11", "identified: 2026-03-01"
+    )
+    history_repo.write(new, text)
+    assert "late-draft" not in history_repo.run("lint", new, "--today", "2026-03-03").out
+    run = history_repo.run("lint", new, "--today", "2026-03-05")
+    assert f"{new}:6:13: warning late-draft not committed yet, 96 hours after" in run.out
+
+
+def test_shallow_clone_warns_once(history_repo: Repo, tmp_path: Path, monkeypatch, capsys) -> None:
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", history_repo.path.as_uri(), str(clone)],
+                   check=True)  # fmt: skip
+    monkeypatch.chdir(clone)
+    assert main(["lint", "--today", "2026-01-01"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("warning: this is a shallow clone") == 1
+    assert "git fetch --unshallow" in captured.err
+
+
+def test_changed_lints_only_what_differs_from_the_default_branch(history_repo: Repo) -> None:
+    path = history_repo.path
+    other = "postmortems/2025/AIPM-2025-003-other.md"
+    history_repo.write(other, FINAL.replace("AIPM-2025-001", "AIPM-2025-003"))
+    commit(path, "Other", "2025-02-12T10:00:00+00:00")
+    git(path, "switch", "-q", "-c", "feature")
+    history_repo.write(NAME, FINAL.replace("severity: high", "severity: hgh"))
+    commit(path, "Edit", "2025-02-13T10:00:00+00:00")
+    added = "postmortems/2025/AIPM-2025-004-copy.md"
+    history_repo.write(added, FINAL.replace("AIPM-2025-001", "AIPM-2025-003"))  # uncommitted
+    run = history_repo.run("lint", "--changed", "--today", "2026-01-01")
+    lines = run.out.splitlines()
+    # the new file is also uncommitted (late-draft) and misnamed (filename-id)
+    assert lines[-1] == "2 files checked: 2 errors, 2 warnings."
+    assert f"{NAME}:5:11: error schema severity: 'hgh'" in run.out
+    # the unchanged file is not reported on, but its id still counts
+    assert f"{added}:2:5: error duplicate-id id 'AIPM-2025-003' is also used by {other}" in run.out
+    assert not any(line.startswith(other) for line in lines)
+    assert history_repo.run("lint", "--changed", "--base", "feature").exit_code == 1
+    bad = history_repo.run("lint", "--changed", "--base", "no-such-branch")
+    assert bad.exit_code == 2
+    assert "cannot compare with 'no-such-branch'" in bad.err
+
+
+def test_changed_with_nothing_changed(history_repo: Repo) -> None:
+    run = history_repo.run("lint", "--changed")
+    assert (run.exit_code, run.out) == (0, "No postmortem changed.\n")
+
+
+OPTIONS = ["--title", "Another incident in production", "--severity", "low",
+           "--type", "hallucination", "--reported-by", "Ops", "--identified", "2026-04-01"]  # fmt: skip
+
+
+def test_new_ids_do_not_collide_with_other_branches(history_repo: Repo, tmp_path: Path) -> None:
+    path = history_repo.path
+    git(path, "switch", "-q", "-c", "alice")
+    assert history_repo.run("new", *OPTIONS).out.startswith(
+        "Created postmortems/2026/AIPM-2026-001-"
+    )
+    commit(path, "Alice's draft", "2026-04-01T10:00:00+00:00")
+    git(path, "switch", "-q", "main")
+    # main has no AIPM-2026-001 in its tree, but the alice branch does
+    assert history_repo.run("new", *OPTIONS).out.startswith(
+        "Created postmortems/2026/AIPM-2026-002-"
+    )
+
+    # a branch someone pushed, seen as a remote-tracking branch after a fetch
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", path.as_uri(), str(clone)], check=True)
+    git(path, "switch", "-q", "-c", "bob")
+    history_repo.write("postmortems/2026/AIPM-2026-007-bob.md", "---\nid: AIPM-2026-007\n---\n")
+    commit(path, "Bob's draft", "2026-04-02T10:00:00+00:00")
+    git(clone, "fetch", "-q", "origin")
+    run = subprocess.run([sys.executable, "-m", "postmortem_kit.cli", "new", *OPTIONS],
+                         cwd=clone, capture_output=True, text=True)  # fmt: skip
+    assert run.stdout.startswith("Created postmortems/2026/AIPM-2026-008-"), run.stderr
