@@ -264,3 +264,25 @@ def test_this_repository_builds_strict(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "site" / "incidents" / "AIPM-2025-001" / "index.html").is_file()
+
+
+def test_history_on_pages_and_in_json(site_repo: Repo) -> None:
+    from test_history import commit
+
+    commit(site_repo.path, "First drafts", "2025-02-12T09:00:00+00:00", "Dana")
+    path = site_repo.path / "postmortems/2025/AIPM-2025-001-refunds.md"
+    path.write_text(path.read_text().replace("412 customers", "413 customers"))
+    commit(site_repo.path, "Fix count", "2025-02-20T10:00:00+00:00", "Priya")
+    assert build(site_repo).returncode == 0
+    page = html(site_repo, "incidents/AIPM-2025-001")
+    assert (
+        "Created 2025-02-12 · last updated 2025-02-20 · 2 revisions · contributors: Dana, Priya"
+        in page
+    )
+    records = json.loads((site_repo.path / "site" / "incidents.json").read_text())["incidents"]
+    assert records[-1]["history"] == {
+        "created": "2025-02-12T09:00:00+00:00",
+        "updated": "2025-02-20T10:00:00+00:00",
+        "revisions": 2,
+        "contributors": ["Dana", "Priya"],
+    }

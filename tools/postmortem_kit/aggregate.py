@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from postmortem_kit.collection import Collection
 from postmortem_kit.dates import as_date, parse_when
 from postmortem_kit.format_schema import VISIBILITIES
+from postmortem_kit.history import FileHistory
 from postmortem_kit.read import Postmortem
 from postmortem_kit.taxonomy import Taxonomy
 
@@ -183,10 +184,16 @@ class Aggregate(NamedTuple):
     by_id: dict[str, Incident]
     referenced_by: dict[str, list[Incident]]
     actions: list[Action]  # of every incident, derived once
+    history: dict[str, FileHistory]  # git history by postmortem path; empty outside git
 
     @classmethod
     def of(
-        cls, collection: Collection, taxonomy: Taxonomy, audience: str, today: dt.date
+        cls,
+        collection: Collection,
+        taxonomy: Taxonomy,
+        audience: str,
+        today: dt.date,
+        history: dict[str, FileHistory] | None = None,
     ) -> Aggregate:
         visible = [p for p in collection.postmortems if is_visible(p, audience)]
         incidents = sorted(
@@ -201,7 +208,7 @@ class Aggregate(NamedTuple):
                 if other in by_id:  # a link to an invisible postmortem is not shown
                     referenced_by[other].append(incident)
         actions = [action for incident in incidents for action in incident.actions()]
-        return cls(incidents, taxonomy, today, by_id, dict(referenced_by), actions)
+        return cls(incidents, taxonomy, today, by_id, dict(referenced_by), actions, history or {})
 
     def related(self, incident: Incident) -> list[Incident]:
         return [self.by_id[i] for i in _texts(incident.data.get("related")) if i in self.by_id]

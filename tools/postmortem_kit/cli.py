@@ -199,6 +199,50 @@ def pages(out: Path, audience: str | None) -> None:
 
 
 @cli.command()
+@click.option("--owner", help="Only this owner's actions (case-insensitive).")
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["planned", "in-progress", "done", "dropped"]),
+              help="Only actions with this status (repeatable).")  # fmt: skip
+@click.option("--overdue", is_flag=True, help="Only actions past due and not done or dropped.")
+@click.option("--due-before", callback=_date, metavar="DATE", help="Only actions due before DATE.")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
+              default="table")  # fmt: skip
+@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any listed action is overdue.")
+@click.option("--today", callback=_date, metavar="DATE", help="Judge due dates as of DATE.")
+def actions(
+    owner: str | None,
+    statuses: tuple[str, ...],
+    overdue: bool,
+    due_before: dt.date | None,
+    output_format: str,
+    fail_on_overdue: bool,
+    today: dt.date | None,
+) -> None:
+    """List the corrective actions of every postmortem."""
+    from postmortem_kit.aggregate import Aggregate
+    from postmortem_kit.collection import find_postmortem_files, load_collection
+    from postmortem_kit.report import ACTION_REPORTERS
+
+    repository = _repository()
+    today = today or dt.date.today()
+    files = find_postmortem_files(repository.config.postmortems_dir)
+    aggregate = Aggregate.of(
+        load_collection(files, Path.cwd()), repository.taxonomy, "restricted", today
+    )
+    selected = [
+        a
+        for a in sorted(aggregate.actions, key=lambda a: (a.due or dt.date.max, a.incident.id))
+        if (not owner or a.owner.casefold() == owner.casefold())
+        and (not statuses or a.status in statuses)
+        and (not overdue or a.overdue(today))
+        and (not due_before or (a.due is not None and a.due < due_before))
+    ]
+    ACTION_REPORTERS[output_format](selected, today, sys.stdout)
+    late = sum(a.overdue(today) for a in selected)
+    sys.exit(EXIT_FINDINGS if fail_on_overdue and late else EXIT_CLEAN)
+
+
+@cli.command()
 def template() -> None:
     """Print the blank postmortem template."""
     from postmortem_kit.new import render_blank

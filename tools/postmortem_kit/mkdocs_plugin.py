@@ -37,6 +37,7 @@ HTML_BLOCK = re.compile(r"^<(table|ul|div|figure)\b.*?^</\1>$", re.DOTALL | re.M
 
 class PostmortemsConfig(Config):
     audience = c.Optional(c.Choice(["public", "internal", "restricted"]))
+    history = c.Type(bool, default=True)  # created, updated, contributors from git
 
 
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
@@ -67,7 +68,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             own = [f.src_uri for f in files.documentation_pages() if f.src_uri not in content.pages]
             config.nav = _nav(NAV) + sorted(own)
         urls = {page: files.get_file_from_path(page).url for page in content.pages}
-        json_text = incidents_json(content.incidents, lambda page: urls[page])
+        json_text = incidents_json(content, lambda page: urls[page])
         files.append(File.generated(config, "incidents.json", content=json_text))
         files.append(File.generated(config, STYLESHEET, content=STYLE))
         self.content = content
@@ -102,7 +103,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     def _load(self, start: Path, directory_urls: bool) -> SiteContent:
         try:
-            content = load_site(start, self.audience, directory_urls=directory_urls)
+            content = load_site(
+                start,
+                self.audience,
+                directory_urls=directory_urls,
+                with_history=self.config.history,
+            )
         except (ConfigError, TaxonomyError) as e:
             raise PluginError(f"postmortems: {e}") from None
         log.info(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import json
 from typing import TextIO
 
+from postmortem_kit.aggregate import Action
 from postmortem_kit.lint import LintResult
 
 JSON_VERSION = 1
@@ -54,3 +57,56 @@ def _property(text: str) -> str:
 
 
 REPORTERS = {"text": report_text, "json": report_json, "github": report_github}
+
+
+ACTION_FIELDS = ["postmortem", "id", "description", "owner", "priority", "due", "status",
+                 "overdue", "addresses", "tracker", "path"]  # fmt: skip
+
+
+def _action_record(action: Action, today: dt.date) -> dict[str, object]:
+    return {
+        "postmortem": action.incident.id,
+        "id": action.id,
+        "description": action.description,
+        "owner": action.owner,
+        "priority": action.priority,
+        "due": action.due.isoformat() if action.due else None,
+        "status": action.status,
+        "overdue": action.overdue(today),
+        "addresses": action.addresses,
+        "tracker": action.tracker or None,
+        "path": action.incident.postmortem.path,
+    }
+
+
+def actions_table(actions: list[Action], today: dt.date, out: TextIO) -> None:
+    rows = [("DUE", "STATUS", "OWNER", "POSTMORTEM", "ACTION", "DESCRIPTION")]
+    for a in actions:
+        due = (a.due.isoformat() if a.due else "-") + (" OVERDUE" if a.overdue(today) else "")
+        text = a.description if len(a.description) <= 60 else a.description[:57] + "..."
+        rows.append((due, a.status, a.owner, a.incident.id, a.id, text))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)))
+        out.write("  " + row[-1] + "\n")
+    late = sum(a.overdue(today) for a in actions)
+    out.write(f"{len(actions)} action{'s' if len(actions) != 1 else ''}, {late} overdue.\n")
+
+
+def actions_csv(actions: list[Action], today: dt.date, out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=ACTION_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for action in actions:
+        record = _action_record(action, today)
+        record["addresses"] = " ".join(action.addresses)
+        writer.writerow(record)
+
+
+def actions_json(actions: list[Action], today: dt.date, out: TextIO) -> None:
+    records = [_action_record(a, today) for a in actions]
+    json.dump({"version": 1, "today": today.isoformat(), "actions": records}, out, indent=2,
+              ensure_ascii=False)  # fmt: skip
+    out.write("\n")
+
+
+ACTION_REPORTERS = {"table": actions_table, "csv": actions_csv, "json": actions_json}

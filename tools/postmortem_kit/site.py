@@ -14,6 +14,7 @@ from postmortem_kit.aggregate import Aggregate, Incident
 from postmortem_kit.collection import find_postmortem_files, load_collection
 from postmortem_kit.config import find_root, load_config
 from postmortem_kit.format_schema import VISIBILITIES, build_schema
+from postmortem_kit.history import SHALLOW_WARNING, FileHistory, read_history
 from postmortem_kit.pages import STYLE, STYLESHEET, build_pages
 from postmortem_kit.rules import RULES
 from postmortem_kit.rules.schema import SchemaValidator
@@ -34,6 +35,7 @@ class SiteContent(NamedTuple):
     pages: dict[str, str]  # path -> Markdown
     incidents: list[Incident]  # those with a page, newest first
     warnings: list[str]  # postmortems that are invalid or left out, with why
+    history: dict[str, FileHistory]  # by postmortem path
 
 
 def choose_audience(configured: str | None) -> str:
@@ -48,7 +50,11 @@ def choose_audience(configured: str | None) -> str:
 
 
 def load_site(
-    start: Path, audience: str, today: dt.date | None = None, directory_urls: bool = True
+    start: Path,
+    audience: str,
+    today: dt.date | None = None,
+    directory_urls: bool = True,
+    with_history: bool = True,
 ) -> SiteContent:
     root = find_root(start)
     config = load_config(root, set(RULES))
@@ -64,22 +70,45 @@ def load_site(
             warnings.append(
                 f"{pm.path}: does not follow the format; `postmortem lint {pm.path}` says why"
             )
-    aggregate = Aggregate.of(collection, taxonomy, audience, today or dt.date.today())
+    history = read_history(root, config.postmortems_dir) if with_history else None
+    if history and history.shallow:
+        warnings.append(SHALLOW_WARNING)
+    files = history.files if history else {}
+    aggregate = Aggregate.of(collection, taxonomy, audience, today or dt.date.today(), files)
     built = build_pages(aggregate, directory_urls)
     warnings += [f"{pm_id}: left out, its id cannot be part of a URL" for pm_id in built.skipped]
     incidents = [i for i in aggregate.incidents if i.page in built.pages]
-    return SiteContent(root, config.postmortems_dir, audience, built.pages, incidents, warnings)
+    return SiteContent(
+        root, config.postmortems_dir, audience, built.pages, incidents, warnings, files
+    )
 
 
-def incidents_json(incidents: list[Incident], url_of: Callable[[str], str]) -> str:
+def incidents_json(content: SiteContent, url_of: Callable[[str], str]) -> str:
     """incidents.json: one record per visible postmortem, for other tools."""
     records = [
-        {"id": i.id, "url": url_of(i.page), "path": i.postmortem.path, "front_matter": i.data}
-        for i in incidents
+        {
+            "id": i.id,
+            "url": url_of(i.page),
+            "path": i.postmortem.path,
+            "history": _history_record(content.history.get(i.postmortem.path)),
+            "front_matter": i.data,
+        }
+        for i in content.incidents
     ]
     text = json.dumps({"version": 1, "incidents": records}, indent=2, ensure_ascii=False)
     # the same values, but safe even where a tool pastes the JSON into a page
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+
+
+def _history_record(history: FileHistory | None) -> dict[str, object] | None:
+    if history is None:
+        return None  # outside git, or not committed yet
+    return {
+        "created": history.created.isoformat(),
+        "updated": history.updated.isoformat(),
+        "revisions": history.revisions,
+        "contributors": list(history.contributors),
+    }
 
 
 def directory_url(page: str) -> str:
@@ -96,7 +125,7 @@ def write_pages(content: SiteContent, out: Path) -> int:
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    (out / "incidents.json").write_text(incidents_json(content.incidents, directory_url))
+    (out / "incidents.json").write_text(incidents_json(content, directory_url))
     (out / STYLESHEET).parent.mkdir(parents=True, exist_ok=True)
     (out / STYLESHEET).write_text(STYLE)
     return len(content.pages)
