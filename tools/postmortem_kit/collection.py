@@ -50,10 +50,6 @@ class Collection(NamedTuple):
                 by_id.setdefault(pm_id, []).append(postmortem)
         return cls(postmortems, by_id)
 
-    def get(self, pm_id: str) -> Postmortem | None:
-        found = self.by_id.get(pm_id)
-        return found[0] if found else None
-
 
 @contextmanager
 def bulk_reading() -> Iterator[None]:

@@ -251,8 +251,3 @@ def _lens_chart(aggregate: Aggregate) -> str:
         [t.label for t in taxonomy.categories.values()],
         counts,
     )
-
-
-def incident_record(incident: Incident, url_path: str) -> dict[str, Any]:
-    """One entry of incidents.json: the front matter as written, and where to read it."""
-    return {"id": incident.id, "url": url_path, "front_matter": incident.data}

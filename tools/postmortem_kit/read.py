@@ -197,9 +197,8 @@ def parse_postmortem(raw: bytes, path: str) -> Postmortem:
         )  # fmt: skip
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if end is None:
-        return _unreadable(
-            path, text, 1, 1, "front matter opened on line 1 is never closed: add a line '---'"
-        )
+        message = "front matter opened on line 1 is never closed: add a line '---'"
+        return _unreadable(path, text, 1, 1, message, rule="yaml-syntax")
     front = "\n".join(lines[1:end]) + "\n"
     body_line = end + 2
     sections = _parse_body("\n".join(lines[end + 1 :]), body_line)
@@ -224,8 +223,9 @@ def parse_postmortem(raw: bytes, path: str) -> Postmortem:
     )
 
 
-def _unreadable(path: str, text: str, line: int, column: int, message: str) -> Postmortem:
-    rule = "unreadable-file" if not text else "yaml-syntax"
+def _unreadable(
+    path: str, text: str, line: int, column: int, message: str, rule: str = "unreadable-file"
+) -> Postmortem:
     finding = Finding(path, line, column, ERROR, rule, message)
     return Postmortem(path, {}, {}, {}, (), 1, text, (finding,))
 

@@ -15,7 +15,7 @@ from postmortem_kit.collection import find_postmortem_files, load_collection
 from postmortem_kit.config import find_root, load_config
 from postmortem_kit.format_schema import VISIBILITIES, build_schema
 from postmortem_kit.history import SHALLOW_WARNING, FileHistory, read_history
-from postmortem_kit.pages import STYLE, STYLESHEET, build_pages
+from postmortem_kit.pages import STYLE, STYLESHEET, build_pages, page_url
 from postmortem_kit.rules import RULES
 from postmortem_kit.rules.schema import SchemaValidator
 from postmortem_kit.taxonomy import load_taxonomy
@@ -111,21 +111,13 @@ def _history_record(history: FileHistory | None) -> dict[str, object] | None:
     }
 
 
-def directory_url(page: str) -> str:
-    """The URL MkDocs gives a page with use_directory_urls (its default)."""
-    stem = page.removesuffix(".md")
-    if stem == "index":
-        return ""
-    return stem.removesuffix("/index") + "/"
-
-
 def write_pages(content: SiteContent, out: Path) -> int:
     """Write every page, and incidents.json, under `out` for another builder."""
     for path, text in content.pages.items():
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    (out / "incidents.json").write_text(incidents_json(content, directory_url))
+    (out / "incidents.json").write_text(incidents_json(content, page_url))
     (out / STYLESHEET).parent.mkdir(parents=True, exist_ok=True)
     (out / STYLESHEET).write_text(STYLE)
     return len(content.pages)
