@@ -34,6 +34,7 @@ bench: $(STAMP)  ## benchmarks; they generate their own data under bench/out/
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/lint_bench.py
 	$(BIN)/python bench/site_bench.py
+	$(BIN)/python bench/history_bench.py
 
 clean:
 	rm -rf $(VENV) site bench/out
