@@ -19,7 +19,7 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from postmortem_kit.config import ConfigError
@@ -63,7 +63,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 if path != "index.md":
                     raise PluginError(f"postmortems: docs/{path} would hide a generated page")
                 continue  # the site's own home page wins
-            files.append(File.generated(config, path, content=text))
+            # pages reached from the indexes, not the nav: say so, or MkDocs lists them all
+            inclusion = InclusionLevel.INCLUDED if path in NAV_PAGES else InclusionLevel.NOT_IN_NAV
+            files.append(File.generated(config, path, content=text, inclusion=inclusion))
         if self.set_nav:  # our index pages, then the repository's own pages
             own = [f.src_uri for f in files.documentation_pages() if f.src_uri not in content.pages]
             config.nav = _nav(NAV) + sorted(own)
@@ -117,6 +119,17 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             content.audience,
         )
         return content
+
+
+def _nav_pages(entries: list[tuple[str, Any]]) -> set[str]:
+    return {
+        page
+        for _, target in entries
+        for page in (_nav_pages(target) if isinstance(target, list) else {target})
+    }
+
+
+NAV_PAGES = _nav_pages(NAV)
 
 
 def _nav(entries: list[tuple[str, Any]]) -> list[dict[str, Any]]:

@@ -71,6 +71,12 @@ OWASP_LLM_2025 = {
     "LLM09": "Misinformation",
     "LLM10": "Unbounded Consumption",
 }
+# Index pages list postmortems that search finds on their own pages: indexing
+# the lists again only buries the postmortem under pages that mention its id.
+UNSEARCHED = {
+    "type.md", "root_cause.md", "severity.md", "system.md", "quarter.md", "quarters.md",
+    "actions.md", "controls.md", "near_misses.md", "lessons.md",
+}  # fmt: skip
 STYLESHEET = "assets/postmortems.css"
 STYLE = """\
 .pm-card { border: 1px solid var(--md-default-fg-color--lightest);
@@ -170,7 +176,10 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
     pages: dict[str, str] = {}
 
     def page(path: str, template_name: str, **context: Any) -> None:
-        pages[path] = env.get_template(template_name).render(common, page=path, **context)
+        text = env.get_template(template_name).render(common, page=path, **context)
+        if template_name in UNSEARCHED:
+            text = "---\nsearch:\n  exclude: true\n---\n\n" + text
+        pages[path] = text
 
     skipped = [i.id for i in aggregate.incidents if not SAFE_ID.fullmatch(i.id)]
     incidents = [i for i in aggregate.incidents if i.id not in skipped]
