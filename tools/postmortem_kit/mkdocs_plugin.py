@@ -61,7 +61,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             existing = files.get_file_from_path(path)
             if existing is not None:
                 if path != "index.md":
-                    raise PluginError(f"postmortems: docs/{path} would hide a generated page")
+                    raise PluginError(
+                        f"postmortems: {path} in {config.docs_dir} would hide a generated "
+                        "page: rename or move it"
+                    )
                 continue  # the site's own home page wins
             # pages reached from the indexes, not the nav: say so, or MkDocs lists them all
             inclusion = InclusionLevel.INCLUDED if path in NAV_PAGES else InclusionLevel.NOT_IN_NAV
