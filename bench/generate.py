@@ -13,15 +13,44 @@ from pathlib import Path
 
 from postmortem_kit.taxonomy import load_taxonomy
 
-SYSTEMS = ["support-assistant", "search-ranker", "fraud-model", "code-assistant",
-           "hr-screening", "content-moderation", "pricing-model", "voice-triage"]  # fmt: skip
+SYSTEMS = [
+    "support-assistant",
+    "search-ranker",
+    "fraud-model",
+    "code-assistant",
+    "hr-screening",
+    "content-moderation",
+    "pricing-model",
+    "voice-triage",
+]
 LENSES = ["governance", "security", "operations"]
-TEAMS = ["ML platform", "Trust and safety", "Product security", "Data engineering",
-         "Support operations", "Search team"]  # fmt: skip
+TEAMS = [
+    "ML platform",
+    "Trust and safety",
+    "Product security",
+    "Data engineering",
+    "Support operations",
+    "Search team",
+]
 WORDS = [
-    "model", "prompt", "index", "release", "evaluation", "customer", "filter", "rollout",
-    "alert", "data", "retrieval", "policy", "review", "gate", "owner", "drift", "label",
-]  # fmt: skip
+    "model",
+    "prompt",
+    "index",
+    "release",
+    "evaluation",
+    "customer",
+    "filter",
+    "rollout",
+    "alert",
+    "data",
+    "retrieval",
+    "policy",
+    "review",
+    "gate",
+    "owner",
+    "drift",
+    "label",
+]
 
 AS_OF = dt.date(2026, 1, 1)  # lint with --today AS_OF: no action is overdue then
 PYPROJECT = '[tool.postmortem]\nid_prefix = "AIPM"\n'

@@ -93,7 +93,7 @@ def main() -> None:
         ("one file, repo of 100", one_small, "target < 0.3 s, and faster than check-jsonschema"),
         (f"one file, repo of {count}", one_large, "ids of the other files are still read"),
         ("check-jsonschema, one file", one_theirs, ""),
-    ]  # fmt: skip
+    ]
     print(f"\n{'what':34} {'seconds':>8}  comparison")
     for name, seconds, note in rows:
         print(f"{name:34} {seconds:8.2f}  {note}")

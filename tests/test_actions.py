@@ -43,9 +43,13 @@ def test_filters(actions_repo: Repo) -> None:
 
     assert ids("--overdue") == [("AIPM-2025-002", "A1")]
     assert ids("--status", "planned", "--status", "in-progress") == [
-        ("AIPM-2025-002", "A1"), ("AIPM-2025-002", "A2")]  # fmt: skip
+        ("AIPM-2025-002", "A1"),
+        ("AIPM-2025-002", "A2"),
+    ]
     assert ids("--owner", "search INFRASTRUCTURE team") == [
-        ("AIPM-2025-001", "A2"), ("AIPM-2025-002", "A2")]  # fmt: skip
+        ("AIPM-2025-001", "A2"),
+        ("AIPM-2025-002", "A2"),
+    ]
     assert ids("--due-before", "2025-03-01") == [("AIPM-2025-001", "A1"), ("AIPM-2025-002", "A1")]
 
 
@@ -54,8 +58,10 @@ def test_csv_and_json_carry_the_same_records(actions_repo: Repo) -> None:
     document = json.loads(actions_repo.run("actions", "--format", "json").out)
     assert [r["id"] for r in rows] == [a["id"] for a in document["actions"]]
     assert rows[0]["path"] == "postmortems/2025/AIPM-2025-001-refunds.md"
-    assert document["actions"][0]["addresses"] == ["model-design-evaluation",
-                                                   "governance-accountability-gaps"]  # fmt: skip
+    assert document["actions"][0]["addresses"] == [
+        "model-design-evaluation",
+        "governance-accountability-gaps",
+    ]
 
 
 def test_fail_on_overdue_for_a_scheduled_job(actions_repo: Repo) -> None:

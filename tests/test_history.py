@@ -17,8 +17,13 @@ NAME = "postmortems/2025/AIPM-2025-001-refunds.md"  # identified: 2025-02-11
 
 
 def commit(repo: Path, message: str, when: str, author: str = "Author") -> None:
-    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
-           "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": f"{author.lower()}@example.com"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+        "GIT_AUTHOR_NAME": author,
+        "GIT_AUTHOR_EMAIL": f"{author.lower()}@example.com",
+    }
     git(repo, "add", "-A")
     subprocess.run(["git", "commit", "-qm", message], cwd=repo, env=env, check=True)
 
@@ -83,8 +88,9 @@ def test_uncommitted_draft_is_judged_as_committed_now(history_repo: Repo) -> Non
 
 def test_shallow_clone_warns_once(history_repo: Repo, tmp_path: Path, monkeypatch, capsys) -> None:
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", history_repo.path.as_uri(), str(clone)],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", history_repo.path.as_uri(), str(clone)], check=True
+    )
     monkeypatch.chdir(clone)
     assert main(["lint", "--today", "2026-01-01"]) == 0
     captured = capsys.readouterr()
@@ -121,8 +127,18 @@ def test_changed_with_nothing_changed(history_repo: Repo) -> None:
     assert (run.exit_code, run.out) == (0, "No postmortem changed.\n")
 
 
-OPTIONS = ["--title", "Another incident in production", "--severity", "low",
-           "--type", "hallucination", "--reported-by", "Ops", "--identified", "2026-04-01"]  # fmt: skip
+OPTIONS = [
+    "--title",
+    "Another incident in production",
+    "--severity",
+    "low",
+    "--type",
+    "hallucination",
+    "--reported-by",
+    "Ops",
+    "--identified",
+    "2026-04-01",
+]
 
 
 def test_new_ids_do_not_collide_with_other_branches(history_repo: Repo, tmp_path: Path) -> None:
@@ -145,6 +161,10 @@ def test_new_ids_do_not_collide_with_other_branches(history_repo: Repo, tmp_path
     history_repo.write("postmortems/2026/AIPM-2026-007-bob.md", "---\nid: AIPM-2026-007\n---\n")
     commit(path, "Bob's draft", "2026-04-02T10:00:00+00:00")
     git(clone, "fetch", "-q", "origin")
-    run = subprocess.run([sys.executable, "-m", "postmortem_kit.cli", "new", *OPTIONS],
-                         cwd=clone, capture_output=True, text=True)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "postmortem_kit.cli", "new", *OPTIONS],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+    )
     assert run.stdout.startswith("Created postmortems/2026/AIPM-2026-008-"), run.stderr

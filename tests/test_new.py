@@ -8,12 +8,19 @@ from postmortem_kit.cli import cli
 from postmortem_kit.new import next_id, render_blank, slugify
 
 OPTIONS = [
-    "--title", "Support bot invented a refund policy: 'bereavement' fares",
-    "--severity", "medium",
-    "--type", "hallucination", "--type", "harmful-content",
-    "--reported-by", "Support ops",
-    "--identified", "2026-03-02",
-]  # fmt: skip
+    "--title",
+    "Support bot invented a refund policy: 'bereavement' fares",
+    "--severity",
+    "medium",
+    "--type",
+    "hallucination",
+    "--type",
+    "harmful-content",
+    "--reported-by",
+    "Support ops",
+    "--identified",
+    "2026-03-02",
+]
 
 
 def test_new_draft_lints_clean_at_once(repo: Repo) -> None:

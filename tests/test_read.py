@@ -65,8 +65,15 @@ def test_crlf_and_bom_keep_the_same_lines() -> None:
 
 def test_yaml_12_scalars() -> None:
     pm = read("---\na: on\nb: 'on'\nc: 0x1F\nd: 1.5\ne: ~\nf: 2026-03-02\ng: !!str 12\n---\n")
-    assert pm.data == {"a": True, "b": "on", "c": 31, "d": 1.5, "e": None,
-                       "f": "2026-03-02", "g": "12"}  # fmt: skip
+    assert pm.data == {
+        "a": True,
+        "b": "on",
+        "c": 31,
+        "d": 1.5,
+        "e": None,
+        "f": "2026-03-02",
+        "g": "12",
+    }
     assert rules_of(pm) == ["yaml-boolean"]
 
 

@@ -292,9 +292,12 @@ def test_filename_must_start_with_id(repo: Repo) -> None:
 
 
 def test_related_link_to_an_existing_postmortem_passes(repo: Repo) -> None:
-    repo.write(FINAL_NAME, edit("prior_similar: false", "prior_similar: true").replace(
-        "visibility: internal", "related: [AIPM-2024-007]\nvisibility: internal"
-    ))  # fmt: skip
+    repo.write(
+        FINAL_NAME,
+        edit("prior_similar: false", "prior_similar: true").replace(
+            "visibility: internal", "related: [AIPM-2024-007]\nvisibility: internal"
+        ),
+    )
     older = FINAL.replace("AIPM-2025-001", "AIPM-2024-007")
     repo.write("postmortems/2024/AIPM-2024-007-older.md", older)
     run = repo.run("lint", "--today", TODAY)

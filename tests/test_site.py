@@ -96,10 +96,25 @@ def everything_built(repo: Repo) -> str:
 def test_strict_build_of_the_samples_has_every_index_page(site_repo: Repo) -> None:
     done = build(site_repo, audience="restricted")
     assert done.returncode == 0, done.stderr
-    for page in ["", "types", "types/hallucination", "root-causes", "root-causes/model-design-evaluation",
-                 "lenses", "severity/high", "systems/support-assistant", "quarters", "quarters/2025-q1",
-                 "actions", "controls", "near-misses", "lessons", "guide", "guide/taxonomy",
-                 "incidents/AIPM-2025-001"]:  # fmt: skip
+    for page in [
+        "",
+        "types",
+        "types/hallucination",
+        "root-causes",
+        "root-causes/model-design-evaluation",
+        "lenses",
+        "severity/high",
+        "systems/support-assistant",
+        "quarters",
+        "quarters/2025-q1",
+        "actions",
+        "controls",
+        "near-misses",
+        "lessons",
+        "guide",
+        "guide/taxonomy",
+        "incidents/AIPM-2025-001",
+    ]:
         assert (site_repo.path / "site" / page / "index.html").is_file(), page
 
 
@@ -187,7 +202,7 @@ def test_new_postmortem_appears_everywhere_with_no_other_edit(site_repo: Repo) -
             identified="identified: 2026-02-01",
             incident_types="incident_types: [data-poisoning]",
             systems="systems: [feature-store]",
-        ),  # fmt: skip
+        ),
     )
     assert build(site_repo).returncode == 0
     link = 'href="../../incidents/AIPM-2026-001/"'
@@ -212,8 +227,10 @@ def test_actions_page_lists_open_actions_overdue_first(site_repo: Repo) -> None:
             "    due: 2025-03-31\n    status: done", "    due: 2099-03-31\n    status: planned"
         )
     )
-    site_repo.write("postmortems/2025/AIPM-2025-004-open.md", text.replace(
-        "owner: Search infrastructure team", "owner: Assistant platform team"))  # fmt: skip
+    site_repo.write(
+        "postmortems/2025/AIPM-2025-004-open.md",
+        text.replace("owner: Search infrastructure team", "owner: Assistant platform team"),
+    )
     assert build(site_repo).returncode == 0
     page = html(site_repo, "actions")
     assert page.index("2025-02-28 <strong>overdue</strong>") < page.index("2099-03-31")
@@ -221,8 +238,10 @@ def test_actions_page_lists_open_actions_overdue_first(site_repo: Repo) -> None:
 
 
 def test_unknown_incident_type_fails_a_strict_build(site_repo: Repo) -> None:
-    site_repo.write("postmortems/2025/AIPM-2025-009-typo.md",
-                    postmortem("AIPM-2025-009", incident_types="incident_types: [halucination]"))  # fmt: skip
+    site_repo.write(
+        "postmortems/2025/AIPM-2025-009-typo.md",
+        postmortem("AIPM-2025-009", incident_types="incident_types: [halucination]"),
+    )
     done = build(site_repo)
     assert done.returncode == 1
     assert (
@@ -235,10 +254,20 @@ def test_navigation_lists_indexes_not_postmortems(site_repo: Repo) -> None:
     assert build(site_repo).returncode == 0
     nav = re.findall(r'<a href="([^"#]+)" class="md-nav__link', html(site_repo, "types"))
     assert nav == [
-        "..", "./", "../root-causes/", "../lenses/", "../severity/", "../systems/", "../quarters/",
-        "../actions/", "../controls/", "../near-misses/", "../lessons/", "../guide/",
+        "..",
+        "./",
+        "../root-causes/",
+        "../lenses/",
+        "../severity/",
+        "../systems/",
+        "../quarters/",
+        "../actions/",
+        "../controls/",
+        "../near-misses/",
+        "../lessons/",
+        "../guide/",
         "../guide/taxonomy/",
-    ]  # fmt: skip
+    ]
 
 
 def test_pages_command_writes_the_same_pages(site_repo: Repo) -> None:
@@ -259,9 +288,11 @@ def test_this_repository_builds_strict(tmp_path: Path) -> None:
     project = Path(__file__).parent.parent
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=project, capture_output=True, text=True,
+        cwd=project,
+        capture_output=True,
+        text=True,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "site" / "incidents" / "AIPM-2025-001" / "index.html").is_file()
 

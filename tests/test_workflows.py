@@ -48,6 +48,13 @@ def test_pull_request_check_needs_full_history() -> None:
 def test_pull_request_template_has_the_triage_checklist() -> None:
     template = (PROJECT / ".github" / "PULL_REQUEST_TEMPLATE" / "postmortem.md").read_text()
     assert template.count("- [ ] ") >= 7
-    for word in ["Direct harm", "Sensitive data", "Anomalous traffic", "Assets exposed",
-                 "Reproducible", "Out of distribution", "Prior similar"]:  # fmt: skip
+    for word in [
+        "Direct harm",
+        "Sensitive data",
+        "Anomalous traffic",
+        "Assets exposed",
+        "Reproducible",
+        "Out of distribution",
+        "Prior similar",
+    ]:
         assert word in template

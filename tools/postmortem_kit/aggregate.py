@@ -99,7 +99,7 @@ class Incident(NamedTuple):
                 str(c.get("metric", "")),
                 _texts(c.get("addresses")),
                 str(c.get("catalog", "")),
-            )  # fmt: skip
+            )
             for c in self.data.get("controls") or []
             if isinstance(c, dict)
         ]
@@ -117,8 +117,9 @@ def incident_of(postmortem: Postmortem) -> Incident | None:
         return None
     day = as_date(identified)
     timeline = data.get("timeline") if isinstance(data.get("timeline"), dict) else {}
-    triggered, detected, contained = (parse_when(timeline.get(k)) for k in
-                                      ("triggered", "detected", "contained"))  # fmt: skip
+    triggered, detected, contained = (
+        parse_when(timeline.get(k)) for k in ("triggered", "detected", "contained")
+    )
     patterns = [c.get("pattern") for c in data.get("root_causes") or [] if isinstance(c, dict)]
     return Incident(
         postmortem=postmortem,
@@ -244,8 +245,9 @@ class Aggregate(NamedTuple):
                 groups[action.owner].append(action)
         for actions in groups.values():
             actions.sort(key=lambda a: (not a.overdue(self.today), a.due or dt.date.max))
-        return sorted(groups.items(), key=lambda g: (-sum(a.overdue(self.today) for a in g[1]),
-                                                     g[0].lower()))  # fmt: skip
+        return sorted(
+            groups.items(), key=lambda g: (-sum(a.overdue(self.today) for a in g[1]), g[0].lower())
+        )
 
     def controls(self) -> list[Control]:
         return [c for incident in self.incidents for c in incident.controls()]

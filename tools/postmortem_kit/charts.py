@@ -13,8 +13,9 @@ PALETTE = ["#3f51b5", "#f57c00", "#009688", "#c2185b", "#7cb342", "#8d6e63", "#5
 FONT = 'font-family="inherit" font-size="12" fill="currentColor"'
 
 
-def _figure(chart_id: str, title: str, description: str, width: int, height: int,
-            body: list[str]) -> str:  # fmt: skip
+def _figure(
+    chart_id: str, title: str, description: str, width: int, height: int, body: list[str]
+) -> str:
     # One line per element and no blank line: Markdown keeps it one HTML block.
     lines = [
         f'<figure class="pm-chart" id="{chart_id}">',
@@ -52,8 +53,10 @@ def stacked_columns(
                     f"{escape(name)}: {values[i]}</title></rect>"
                 )
         if totals[i]:
-            body.append(f'<text x="{x + bar / 2}" y="{y - 4:.1f}" text-anchor="middle" {FONT}>'
-                        f"{totals[i]}</text>")  # fmt: skip
+            body.append(
+                f'<text x="{x + bar / 2}" y="{y - 4:.1f}" text-anchor="middle" {FONT}>'
+                f"{totals[i]}</text>"
+            )
         body.append(
             f'<text x="{x + bar / 2}" y="{plot_top + plot_height + 16}" text-anchor="middle" '
             f"{FONT}>{escape(label)}</text>"
@@ -74,10 +77,13 @@ def horizontal_bars(chart_id: str, title: str, bars: list[tuple[str, int]]) -> s
     for i, (label, value) in enumerate(bars):
         y = 8 + i * row
         w = value / top * plot_width
-        body.append(f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" {FONT}>'
-                    f"{escape(label)}</text>")  # fmt: skip
-        body.append(f'<rect x="{label_width}" y="{y + 3}" width="{w:.1f}" height="16" '
-                    f'fill="{PALETTE[0]}"/>')  # fmt: skip
+        body.append(
+            f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" {FONT}>'
+            f"{escape(label)}</text>"
+        )
+        body.append(
+            f'<rect x="{label_width}" y="{y + 3}" width="{w:.1f}" height="16" fill="{PALETTE[0]}"/>'
+        )
         body.append(f'<text x="{label_width + w + 6:.1f}" y="{y + 15}" {FONT}>{value}</text>')
     description = "; ".join(f"{label}: {value}" for label, value in bars)
     return _figure(chart_id, title, description, label_width + plot_width + 50, height, body)
@@ -95,12 +101,15 @@ def matrix(
     left, cell, head = 110, 92, 40
     body = []
     for j, column in enumerate(columns):
-        body.append(f'<text x="{left + j * cell + cell / 2}" y="{head - 12}" '
-                    f'text-anchor="middle" {FONT}>{escape(column)}</text>')  # fmt: skip
+        body.append(
+            f'<text x="{left + j * cell + cell / 2}" y="{head - 12}" '
+            f'text-anchor="middle" {FONT}>{escape(column)}</text>'
+        )
     for i, row in enumerate(rows):
         y = head + i * (cell // 2)
-        body.append(f'<text x="{left - 8}" y="{y + 28}" text-anchor="end" {FONT}>'
-                    f"{escape(row)}</text>")  # fmt: skip
+        body.append(
+            f'<text x="{left - 8}" y="{y + 28}" text-anchor="end" {FONT}>{escape(row)}</text>'
+        )
         for j, column in enumerate(columns):
             value = counts.get((row, column), 0)
             opacity = 0.08 + 0.82 * value / top
@@ -109,8 +118,9 @@ def matrix(
                 f'<rect x="{x + 2}" y="{y + 2}" width="{cell - 4}" height="{cell // 2 - 4}" '
                 f'rx="4" fill="{PALETTE[0]}" fill-opacity="{opacity:.2f}"/>'
             )
-            body.append(f'<text x="{x + cell / 2}" y="{y + 28}" text-anchor="middle" '
-                        f'{FONT}>{value}</text>')  # fmt: skip
+            body.append(
+                f'<text x="{x + cell / 2}" y="{y + 28}" text-anchor="middle" {FONT}>{value}</text>'
+            )
     description = "; ".join(
         f"{row} and {column}: {counts.get((row, column), 0)}" for row in rows for column in columns
     )
@@ -122,7 +132,8 @@ def _legend(names: list[str], left: int, top: int) -> list[str]:
     items = []
     for n, name in enumerate(names):
         x, y = left + (n % 3) * 170, top + (n // 3) * 18
-        items.append(f'<rect x="{x}" y="{y}" width="12" height="12" '
-                     f'fill="{PALETTE[n % len(PALETTE)]}"/>')  # fmt: skip
+        items.append(
+            f'<rect x="{x}" y="{y}" width="12" height="12" fill="{PALETTE[n % len(PALETTE)]}"/>'
+        )
         items.append(f'<text x="{x + 18}" y="{y + 11}" {FONT}>{escape(name)}</text>')
     return items

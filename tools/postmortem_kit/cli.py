@@ -51,9 +51,12 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
     help="text for people, json for tools, github for workflow annotations.",
-)  # fmt: skip
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--changed", is_flag=True, help="Only postmortems that differ from --base.")
 @click.option(
@@ -107,8 +110,13 @@ def lint(
 @cli.command()
 @click.option("--title", help="One line: what went wrong, where.")
 @click.option("--severity", type=click.Choice(["near-miss", "low", "medium", "high", "critical"]))
-@click.option("--type", "incident_types", multiple=True, metavar="SLUG",
-              help="An incident type (repeatable); see `postmortem taxonomy`.")  # fmt: skip
+@click.option(
+    "--type",
+    "incident_types",
+    multiple=True,
+    metavar="SLUG",
+    help="An incident type (repeatable); see `postmortem taxonomy`.",
+)
 @click.option("--reported-by", help="The team or person who reported it.")
 @click.option("--identified", callback=_date, metavar="DATE", help="Default: today.")
 def new(
@@ -181,8 +189,11 @@ def schema(output: Path | None) -> None:
 
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write to.")
-@click.option("--audience", type=click.Choice(["public", "internal", "restricted"]),
-              help="Who may read it (default: $POSTMORTEM_AUDIENCE, else internal).")  # fmt: skip
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "internal", "restricted"]),
+    help="Who may read it (default: $POSTMORTEM_AUDIENCE, else internal).",
+)
 def pages(out: Path, audience: str | None) -> None:
     """Write the site's pages as Markdown, for a builder other than MkDocs."""
     from postmortem_kit.site import SiteError, choose_audience, load_site, write_pages
@@ -194,19 +205,26 @@ def pages(out: Path, audience: str | None) -> None:
     for warning in content.warnings:
         click.echo(f"warning: {warning}", err=True)
     count = write_pages(content, out)
-    click.echo(f"Wrote {count} pages and incidents.json to {out} "
-               f"({len(content.incidents)} postmortems, audience {content.audience})")  # fmt: skip
+    click.echo(
+        f"Wrote {count} pages and incidents.json to {out} "
+        f"({len(content.incidents)} postmortems, audience {content.audience})"
+    )
 
 
 @cli.command()
 @click.option("--owner", help="Only this owner's actions (case-insensitive).")
-@click.option("--status", "statuses", multiple=True,
-              type=click.Choice(["planned", "in-progress", "done", "dropped"]),
-              help="Only actions with this status (repeatable).")  # fmt: skip
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(["planned", "in-progress", "done", "dropped"]),
+    help="Only actions with this status (repeatable).",
+)
 @click.option("--overdue", is_flag=True, help="Only actions past due and not done or dropped.")
 @click.option("--due-before", callback=_date, metavar="DATE", help="Only actions due before DATE.")
-@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
-              default="table")  # fmt: skip
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table"
+)
 @click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any listed action is overdue.")
 @click.option("--today", callback=_date, metavar="DATE", help="Judge due dates as of DATE.")
 def actions(

@@ -64,8 +64,10 @@ def load_config(root: Path, known_rules: set[str]) -> Config:
     where = f"{source}: [tool.postmortem]"
     unknown = set(table) - _KEYS
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                          f"known keys are {', '.join(sorted(_KEYS))}")  # fmt: skip
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+            f"known keys are {', '.join(sorted(_KEYS))}"
+        )
 
     prefix = table.get("id_prefix", DEFAULT_ID_PREFIX)
     if not isinstance(prefix, str) or not re.fullmatch(r"[A-Z]+", prefix):

@@ -51,9 +51,15 @@ def read_history(start: Path, folder: Path) -> History | None:
         if not repo.head.is_valid():
             return History({}, False, root)  # a repository with no commits yet
         log = repo.git.log(
-            "--reverse", "-M", "--name-status", "--no-merges", "-z",
-            f"--format={_RECORD}%aI{_FIELD}%an", "--", _pathspec(folder, root),
-        )  # fmt: skip
+            "--reverse",
+            "-M",
+            "--name-status",
+            "--no-merges",
+            "-z",
+            f"--format={_RECORD}%aI{_FIELD}%an",
+            "--",
+            _pathspec(folder, root),
+        )
         shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError, OSError):
         return None

@@ -136,5 +136,6 @@ NAV_PAGES = _nav_pages(NAV)
 
 
 def _nav(entries: list[tuple[str, Any]]) -> list[dict[str, Any]]:
-    return [{title: _nav(target) if isinstance(target, list) else target}
-            for title, target in entries]  # fmt: skip
+    return [
+        {title: _nav(target) if isinstance(target, list) else target} for title, target in entries
+    ]

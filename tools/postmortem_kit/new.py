@@ -42,9 +42,13 @@ def slugify(title: str, max_length: int = 50) -> str:
 
 
 def render_new(
-    pm_id: str, title: str, severity: str, incident_types: list[str], reported_by: str,
+    pm_id: str,
+    title: str,
+    severity: str,
+    incident_types: list[str],
+    reported_by: str,
     identified: dt.date,
-) -> str:  # fmt: skip
+) -> str:
     return Template(TEMPLATE, keep_trailing_newline=True).render(
         id=pm_id,
         title=_yaml_string(title),

@@ -74,9 +74,17 @@ OWASP_LLM_2025 = {
 # Index pages list postmortems that search finds on their own pages: indexing
 # the lists again only buries the postmortem under pages that mention its id.
 UNSEARCHED = {
-    "type.md", "root_cause.md", "severity.md", "system.md", "quarter.md", "quarters.md",
-    "actions.md", "controls.md", "near_misses.md", "lessons.md",
-}  # fmt: skip
+    "type.md",
+    "root_cause.md",
+    "severity.md",
+    "system.md",
+    "quarter.md",
+    "quarters.md",
+    "actions.md",
+    "controls.md",
+    "near_misses.md",
+    "lessons.md",
+}
 STYLESHEET = "assets/postmortems.css"
 STYLE = """\
 .pm-card { border: 1px solid var(--md-default-fg-color--lightest);
@@ -101,8 +109,11 @@ def duration(delta: dt.timedelta | None) -> str:
     minutes = int(delta.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "",
-             f"{minutes} min" if minutes and not days else ""]  # fmt: skip
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{minutes} min" if minutes and not days else "",
+    ]
     return " ".join(p for p in parts if p) or "0 min"
 
 
@@ -189,32 +200,60 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
     by_type, by_pattern = aggregate.by("types"), aggregate.by("patterns")
     by_severity, by_system = aggregate.by("severity"), aggregate.by("systems")
     by_quarter = aggregate.by("quarter")
-    page("index.md", "home.md", headline=aggregate.headline(), latest=incidents[:10],
-         chart=_quarter_chart(aggregate))  # fmt: skip
+    page(
+        "index.md",
+        "home.md",
+        headline=aggregate.headline(),
+        latest=incidents[:10],
+        chart=_quarter_chart(aggregate),
+    )
     page("types/index.md", "types.md", groups=by_type)
     for term in taxonomy.incident_types.values():
         page(f"types/{term.slug}.md", "type.md", term=term, incidents=by_type.get(term.slug, []))
     frequency = aggregate.pattern_frequency()
-    page("root-causes/index.md", "root_causes.md", groups=by_pattern, chart=charts.horizontal_bars(
-        "root-cause-frequency", "Root-cause patterns by number of incidents",
-        sorted(((t.label, frequency[t.slug]) for t in taxonomy.patterns.values()),
-               key=lambda bar: -bar[1])))  # fmt: skip
+    page(
+        "root-causes/index.md",
+        "root_causes.md",
+        groups=by_pattern,
+        chart=charts.horizontal_bars(
+            "root-cause-frequency",
+            "Root-cause patterns by number of incidents",
+            sorted(
+                ((t.label, frequency[t.slug]) for t in taxonomy.patterns.values()),
+                key=lambda bar: -bar[1],
+            ),
+        ),
+    )
     for term in taxonomy.patterns.values():
-        page(f"root-causes/{term.slug}.md", "root_cause.md", term=term,
-             incidents=by_pattern.get(term.slug, []))  # fmt: skip
-    page("lenses/index.md", "lenses.md", chart=_lens_chart(aggregate),
-         matrix=aggregate.lens_matrix())  # fmt: skip
+        page(
+            f"root-causes/{term.slug}.md",
+            "root_cause.md",
+            term=term,
+            incidents=by_pattern.get(term.slug, []),
+        )
+    page(
+        "lenses/index.md", "lenses.md", chart=_lens_chart(aggregate), matrix=aggregate.lens_matrix()
+    )
     page("severity/index.md", "severities.md", groups=by_severity)
     for severity in SEVERITIES:
-        page(f"severity/{severity}.md", "severity.md", severity=severity,
-             incidents=by_severity.get(severity, []))  # fmt: skip
+        page(
+            f"severity/{severity}.md",
+            "severity.md",
+            severity=severity,
+            incidents=by_severity.get(severity, []),
+        )
     systems = {slug(name): name for name in sorted(by_system, key=str.lower)}
     page("systems/index.md", "systems.md", systems=systems, groups=by_system)
     for system_slug, name in systems.items():
         page(f"systems/{system_slug}.md", "system.md", name=name, incidents=by_system[name])
     quarters = aggregate.quarters()
-    page("quarters/index.md", "quarters.md", quarters=quarters[::-1], groups=by_quarter,
-         chart=_quarter_chart(aggregate))  # fmt: skip
+    page(
+        "quarters/index.md",
+        "quarters.md",
+        quarters=quarters[::-1],
+        groups=by_quarter,
+        chart=_quarter_chart(aggregate),
+    )
     for quarter in quarters:
         page(f"quarters/{quarter}.md", "quarter.md", review=aggregate.review(quarter))
     page("actions/index.md", "actions.md", owners=aggregate.open_actions_by_owner())

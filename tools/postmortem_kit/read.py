@@ -190,11 +190,25 @@ def parse_postmortem(raw: bytes, path: str) -> Postmortem:
     if lines[0].rstrip() != "---":
         body = _parse_body(text, 1)
         return Postmortem(
-            path, {}, {}, {}, body, 1, text,
-            (Finding(path, 1, 1, ERROR, "missing-front-matter",
-                     "no front matter: the file must start with a line '---', then the "
-                     "YAML keys, then a closing '---'"),),
-        )  # fmt: skip
+            path,
+            {},
+            {},
+            {},
+            body,
+            1,
+            text,
+            (
+                Finding(
+                    path,
+                    1,
+                    1,
+                    ERROR,
+                    "missing-front-matter",
+                    "no front matter: the file must start with a line '---', then the "
+                    "YAML keys, then a closing '---'",
+                ),
+            ),
+        )
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if end is None:
         message = "front matter opened on line 1 is never closed: add a line '---'"
@@ -208,9 +222,15 @@ def parse_postmortem(raw: bytes, path: str) -> Postmortem:
     except _Unreadable as e:
         rule, line, column, message = e.finding
         return Postmortem(
-            path, {}, {}, {}, sections, body_line, text,
+            path,
+            {},
+            {},
+            {},
+            sections,
+            body_line,
+            text,
             (Finding(path, line, column, ERROR, rule, message),),
-        )  # fmt: skip
+        )
     return Postmortem(
         path,
         data,

@@ -59,8 +59,19 @@ def _property(text: str) -> str:
 REPORTERS = {"text": report_text, "json": report_json, "github": report_github}
 
 
-ACTION_FIELDS = ["postmortem", "id", "description", "owner", "priority", "due", "status",
-                 "overdue", "addresses", "tracker", "path"]  # fmt: skip
+ACTION_FIELDS = [
+    "postmortem",
+    "id",
+    "description",
+    "owner",
+    "priority",
+    "due",
+    "status",
+    "overdue",
+    "addresses",
+    "tracker",
+    "path",
+]
 
 
 def _action_record(action: Action, today: dt.date) -> dict[str, object]:
@@ -104,8 +115,12 @@ def actions_csv(actions: list[Action], today: dt.date, out: TextIO) -> None:
 
 def actions_json(actions: list[Action], today: dt.date, out: TextIO) -> None:
     records = [_action_record(a, today) for a in actions]
-    json.dump({"version": 1, "today": today.isoformat(), "actions": records}, out, indent=2,
-              ensure_ascii=False)  # fmt: skip
+    json.dump(
+        {"version": 1, "today": today.isoformat(), "actions": records},
+        out,
+        indent=2,
+        ensure_ascii=False,
+    )
     out.write("\n")
 
 
