@@ -169,14 +169,11 @@ def read_id_only(path: Path, display: str) -> Postmortem:
 
 def parse_postmortem(raw: bytes, path: str) -> Postmortem:
     if len(raw) > MAX_BYTES:
-        return _unreadable(
-            path,
-            "",
-            1,
-            1,
+        message = (
             f"file is {len(raw):,} bytes, over the {MAX_BYTES:,} byte limit: "
-            "move large evidence into an attachment and link to it",
+            "move large evidence into an attachment and link to it"
         )
+        return _unreadable(path, "", 1, 1, message)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -188,49 +185,23 @@ def parse_postmortem(raw: bytes, path: str) -> Postmortem:
 
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
-        body = _parse_body(text, 1)
-        return Postmortem(
-            path,
-            {},
-            {},
-            {},
-            body,
-            1,
-            text,
-            (
-                Finding(
-                    path,
-                    1,
-                    1,
-                    ERROR,
-                    "missing-front-matter",
-                    "no front matter: the file must start with a line '---', then the "
-                    "YAML keys, then a closing '---'",
-                ),
-            ),
+        message = (
+            "no front matter: the file must start with a line '---', then the YAML keys, "
+            "then a closing '---'"
         )
+        return _unreadable(path, text, 1, 1, message, rule="missing-front-matter")
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if end is None:
         message = "front matter opened on line 1 is never closed: add a line '---'"
         return _unreadable(path, text, 1, 1, message, rule="yaml-syntax")
-    front = "\n".join(lines[1:end]) + "\n"
-    body_line = end + 2
-    sections = _parse_body("\n".join(lines[end + 1 :]), body_line)
+    reader = _FrontMatterReader(path, first_line=2)
     try:
-        reader = _FrontMatterReader(path, first_line=2)
-        data = reader.read(front)
+        data = reader.read("\n".join(lines[1:end]) + "\n")
     except _Unreadable as e:
         rule, line, column, message = e.finding
-        return Postmortem(
-            path,
-            {},
-            {},
-            {},
-            sections,
-            body_line,
-            text,
-            (Finding(path, line, column, ERROR, rule, message),),
-        )
+        return _unreadable(path, text, line, column, message, rule=rule)
+    body_line = end + 2
+    sections = _parse_body("\n".join(lines[end + 1 :]), body_line)
     return Postmortem(
         path,
         data,
