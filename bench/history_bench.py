@@ -20,11 +20,11 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from generate import generate
+from measure import mkdocs_build_seconds
 from postmortem_kit.history import read_history
 from postmortem_kit.site import load_site
 
@@ -82,23 +82,9 @@ def make_repository(count: int) -> Path:
     return repo
 
 
-def build_seconds(repo: Path, config: str, runs: int = 3) -> float:
+def configured_build_seconds(repo: Path, config: str) -> float:
     (repo / "mkdocs.yml").write_text(config)
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_AUDIENCE": "restricted"}
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "-q"],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        times.append(time.perf_counter() - start)
-        if done.returncode:
-            sys.exit(f"mkdocs build failed:\n{done.stderr[-3000:]}")
-    return min(times)
+    return mkdocs_build_seconds(repo)
 
 
 def history_cost(repo: Path, runs: int = 3) -> float:
@@ -124,10 +110,10 @@ def main() -> None:
     read_seconds = time.perf_counter() - start
     assert history is not None and len(history.files) == count + 1
 
-    ours_build = build_seconds(repo, OURS.format("true"))
+    ours_build = configured_build_seconds(repo, OURS.format("true"))
     ours_cost = max(history_cost(repo), read_seconds)  # at least the log read itself
-    dates_with = build_seconds(repo, DATES.format(DATES_PLUGIN))
-    dates_without = build_seconds(repo, DATES.format(""))
+    dates_with = configured_build_seconds(repo, DATES.format(DATES_PLUGIN))
+    dates_without = configured_build_seconds(repo, DATES.format(""))
     plugin_cost = dates_with - dates_without
 
     print(f"{count} postmortems, 5 commits each ({len(history.files)} files with history)\n")

@@ -14,14 +14,11 @@ then times (best of three, each as its own process):
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from generate import generate
+from measure import mkdocs_build_seconds
 
 OUT = Path(__file__).parent / "out" / "site"
 THEME = "theme:\n  name: material\n  font: false\n"
@@ -43,24 +40,6 @@ def prepare(count: int) -> tuple[Path, Path]:
     return plain, ours
 
 
-def build_seconds(folder: Path, runs: int = 3) -> float:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_AUDIENCE": "restricted"}
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "-q"],
-            cwd=folder,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        times.append(time.perf_counter() - start)
-        if done.returncode:
-            sys.exit(f"mkdocs build failed in {folder}:\n{done.stderr[-3000:]}")
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--counts", type=int, nargs="+", default=[1000, 5000])
@@ -70,7 +49,7 @@ def main() -> None:
     print(f"{'postmortems':>12} {'plain s':>9} {'ours s':>8} {'ours/plain':>11}")
     for count in counts:
         plain, ours = prepare(count)
-        results[count] = (build_seconds(plain), build_seconds(ours))
+        results[count] = (mkdocs_build_seconds(plain), mkdocs_build_seconds(ours))
         p, o = results[count]
         print(f"{count:>12} {p:9.1f} {o:8.1f} {o / p:10.2f}x")
     if 1000 in results:

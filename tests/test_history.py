@@ -168,3 +168,18 @@ def test_new_ids_do_not_collide_with_other_branches(history_repo: Repo, tmp_path
         text=True,
     )
     assert run.stdout.startswith("Created postmortems/2026/AIPM-2026-008-"), run.stderr
+
+
+def test_linting_a_few_files_reads_their_own_history_following_renames(history_repo: Repo) -> None:
+    renamed = "postmortems/2025/AIPM-2025-001-bereavement-refunds.md"
+    git(history_repo.path, "mv", NAME, renamed)
+    commit(history_repo.path, "Rename", "2025-03-20T08:00:00+00:00", "Dana")  # 5 weeks later
+    run = history_repo.run("lint", renamed, "--strict", "--today", "2026-01-01")
+    assert (run.exit_code, run.out) == (0, "1 file checked: no problems found.\n")
+    late = "postmortems/2025/AIPM-2025-002-late.md"
+    history_repo.write(late, FINAL.replace("AIPM-2025-001", "AIPM-2025-002"))
+    commit(history_repo.path, "Late draft", "2025-02-16T12:00:00+00:00")
+    run = history_repo.run("lint", late, "--today", "2026-01-01")
+    assert run.out.startswith(
+        f"{late}:6:13: warning late-draft first committed 2025-02-16 12:00 UTC"
+    )

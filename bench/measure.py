@@ -1,0 +1,34 @@
+"""Timing for the benchmarks: best of N runs of a command, each its own process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+
+def best_of(
+    command: list[str],
+    cwd: Path,
+    runs: int = 3,
+    env: Mapping[str, str] | None = None,
+    ok: Collection[int] = (0,),
+) -> float:
+    """The fastest of `runs` runs, in seconds; stop the benchmark if one fails."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if done.returncode not in ok:
+            sys.exit(f"{' '.join(command[:4])} failed in {cwd}:\n{done.stderr[-3000:]}")
+    return min(times)
+
+
+def mkdocs_build_seconds(folder: Path, runs: int = 3) -> float:
+    """Best time of `mkdocs build` in `folder`, every postmortem visible."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_AUDIENCE": "restricted"}
+    return best_of([sys.executable, "-m", "mkdocs", "build", "-q"], folder, runs, env)
