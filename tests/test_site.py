@@ -217,6 +217,22 @@ def test_new_postmortem_appears_everywhere_with_no_other_edit(site_repo: Repo) -
     assert "AIPM-2026-001" in (site_repo.path / "site" / "search" / "search_index.json").read_text()
 
 
+def test_search_indexes_the_words_of_the_structured_parts(site_repo: Repo) -> None:
+    assert build(site_repo, audience="restricted").returncode == 0
+    index = json.loads((site_repo.path / "site" / "search" / "search_index.json").read_text())
+    sections = {doc["location"]: doc["text"] for doc in index["docs"]}
+    actions = sections["incidents/AIPM-2025-001/#corrective-actions"]
+    assert "Search infrastructure team" in actions  # an owner, from a table cell
+    assert "<td" not in actions and "Priority" not in actions  # no markup, no header
+    # the questions every page repeats would make "harm" match every postmortem
+    incidents = [text for location, text in sections.items() if location.startswith("incidents/")]
+    assert not any("Did anyone come to harm" in text for text in incidents)
+    # while the page itself keeps its table and its checklist
+    page = html(site_repo, "incidents/AIPM-2025-001")
+    assert "<td>Search infrastructure team</td>" in page
+    assert "Did anyone come to harm" in page
+
+
 def test_actions_page_lists_open_actions_overdue_first(site_repo: Repo) -> None:
     text = (
         postmortem("AIPM-2025-004")

@@ -2,8 +2,9 @@
 
 Everything it publishes comes from `postmortem_kit.site`; this module only
 adapts it: pages become generated files, the navigation lists the index
-pages (never every postmortem, which would make the build quadratic), and
-`mkdocs serve` watches the postmortems folder.
+pages (never every postmortem, which would make the build quadratic), the
+search plugin is handed the words of the generated HTML rather than its
+markup, and `mkdocs serve` watches the postmortems folder.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -33,6 +34,12 @@ log = logging.getLogger("mkdocs.plugins.postmortems")
 EXTENSIONS = ["tables", "admonition", "toc"]
 # A block of final HTML in a generated page: Markdown would only pass it through.
 HTML_BLOCK = re.compile(r"^<(table|ul|div|figure)\b.*?^</\1>$", re.DOTALL | re.MULTILINE)
+BLOCK_MARK = re.compile(r"<!--pm-block-(\d+)-->")
+# What incident pages all repeat (table headers, the triage questions) is
+# marked as Material's search does, and left out of the search text.
+SEARCH_EXCLUDED = re.compile(r"<(\w+) data-search-exclude>.*?</\1>", re.DOTALL)
+BETWEEN_WORDS = re.compile(r"</?(?:p|br|li|td|th|tr|ul|div|table|tbody)\b[^>]*>")
+TAG = re.compile(r"<[^>]*>")
 
 
 class PostmortemsConfig(Config):
@@ -78,6 +85,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         files.append(File.generated(config, STYLESHEET, content=STYLE))
         self.content = content
         self.html_blocks: dict[str, list[str]] = {}
+        self.search_html: dict[str, str] = {}
+        self.page_html: dict[str, str] = {}
         # What we loaded lives as long as the build: keep the garbage collector
         # from rescanning it on every pass while MkDocs renders the pages.
         gc.freeze()
@@ -100,7 +109,28 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         blocks = self.html_blocks.pop(page.file.src_uri, None)
         if not blocks:
             return html
-        return re.sub(r"<!--pm-block-(\d+)-->", lambda m: blocks[int(m.group(1))], html)
+        search_blocks = [_search_text(block) for block in blocks]
+        self.search_html[page.file.src_uri] = _put_back(html, search_blocks)
+        return _put_back(html, blocks)
+
+    # The search plugin indexes `page.content` in its on_page_context. Our
+    # blocks are tables and lists whose markup it would parse tag by tag only
+    # to keep the words (a third of the build at 1,000 postmortems), so for
+    # the length of that event it sees the words alone; the page keeps its HTML.
+    @event_priority(100)
+    def _show_search_text(self, context: Any, /, *, page: Page, **_: Any) -> Any:
+        if page.file.src_uri in self.search_html:
+            self.page_html[page.file.src_uri] = page.content
+            page.content = self.search_html.pop(page.file.src_uri)
+        return context
+
+    @event_priority(-100)
+    def _show_page_html(self, context: Any, /, *, page: Page, **_: Any) -> Any:
+        if page.file.src_uri in self.page_html:
+            page.content = self.page_html.pop(page.file.src_uri)
+        return context
+
+    on_page_context = CombinedEvent(_show_search_text, _show_page_html)
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.content.postmortems_dir))
@@ -122,6 +152,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             content.audience,
         )
         return content
+
+
+def _put_back(html: str, blocks: list[str]) -> str:
+    return BLOCK_MARK.sub(lambda m: blocks[int(m.group(1))], html)
+
+
+def _search_text(block: str) -> str:
+    """What a search index keeps of a block of HTML: its words, minus boilerplate."""
+    words = TAG.sub("", BETWEEN_WORDS.sub(" ", SEARCH_EXCLUDED.sub("", block))).split()
+    return f"<p>{' '.join(words)}</p>" if words else ""
 
 
 def _nav_pages(entries: list[tuple[str, Any]]) -> set[str]:
