@@ -137,6 +137,39 @@ def test_incident_page(site_repo: Repo) -> None:
     assert page.index("Root causes by lens") < page.index("For eight days our support assistant")
 
 
+def headings_and_tables(page: str) -> list[str]:
+    """The page's article as its sequence of headings and table openings."""
+    article = page[page.index("<article") : page.index("</article>")]
+    return re.findall(r'<h[1-3] id="([^"]+)"|<(table)>', article)
+
+
+def test_structured_parts_sit_under_their_headings(site_repo: Repo) -> None:
+    # a value whose second line looks like a heading must stay in its cell
+    site_repo.write(
+        "postmortems/2025/AIPM-2025-001-refunds.md",
+        postmortem("AIPM-2025-001").replace(
+            "description: Make the assistant decline policy questions unless it cites a "
+            "retrieved policy page.",
+            'description: "Rebuild.\\n## Not a heading"',
+        ),
+    )
+    assert build(site_repo, audience="internal").returncode == 0
+    for pm_id in ["AIPM-2025-001", "AIPM-2025-002"]:
+        page = html(site_repo, f"incidents/{pm_id}")
+        sequence = [heading or table for heading, table in headings_and_tables(page)]
+        assert sequence[1:9] == [
+            "triage-checklist",
+            "key-times",
+            "table",
+            "root-causes-by-lens",
+            "governance",
+            "operations",
+            "corrective-actions",
+            "table",
+        ]
+    assert "Rebuild.\n## Not a heading</td>" in html(site_repo, "incidents/AIPM-2025-001")
+
+
 def test_draft_banner(site_repo: Repo) -> None:
     assert build(site_repo, audience="restricted").returncode == 0
     assert 'class="admonition warning"' in html(site_repo, "incidents/AIPM-2025-003")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,18 @@ from postmortem_kit.taxonomy import TaxonomyError
 log = logging.getLogger("mkdocs.plugins.postmortems")
 
 # Markdown extensions the generated pages are written for.
-EXTENSIONS = ["tables", "admonition", "toc"]
+EXTENSIONS = ["tables", "toc"]
 # A block of final HTML in a generated page: Markdown would only pass it through.
 HTML_BLOCK = re.compile(r"^<(table|ul|div|figure)\b.*?^</\1>$", re.DOTALL | re.MULTILINE)
 BLOCK_MARK = re.compile(r"<!--pm-block-(\d+)-->")
+# An incident page's generated part: headings, each followed by nothing but HTML.
+HEADING_LINE = re.compile(r"^(#{1,6} .*)$", re.MULTILINE)
+ONLY_HTML = re.compile(
+    r"(?:\s*(?:<(table|ul|div|figure)\b.*?^</\1>$|<p>[^\n]*</p>$|<hr>$))*\s*",
+    re.DOTALL | re.MULTILINE,
+)
+HEADING_END = re.compile(r"</h[1-6]>")
+PutBack = Callable[[str, list[str]], str]
 # What incident pages all repeat (table headers, the triage questions) is
 # marked as Material's search does, and left out of the search text.
 SEARCH_EXCLUDED = re.compile(r"<(\w+) data-search-exclude>.*?</\1>", re.DOTALL)
@@ -84,7 +93,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         files.append(File.generated(config, "incidents.json", content=json_text))
         files.append(File.generated(config, STYLESHEET, content=STYLE))
         self.content = content
-        self.html_blocks: dict[str, list[str]] = {}
+        self.author_text = {i.page: i.postmortem.body.strip() + "\n" for i in content.incidents}
+        self.set_aside: dict[str, tuple[list[str], PutBack]] = {}
         self.search_html: dict[str, str] = {}
         self.page_html: dict[str, str] = {}
         # What we loaded lives as long as the build: keep the garbage collector
@@ -93,25 +103,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return files
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, **_: Any) -> str:
-        """Set aside the generated HTML blocks: parsing them is most of the
-        Markdown work of a generated page, and they come out unchanged."""
-        if page.file.src_uri not in self.content.pages:
+        source = page.file.src_uri
+        if source not in self.content.pages:
             return markdown
-        blocks = self.html_blocks[page.file.src_uri] = []
-
-        def set_aside(match: re.Match[str]) -> str:
-            blocks.append(match.group(0))
-            return f"<!--pm-block-{len(blocks) - 1}-->"
-
-        return HTML_BLOCK.sub(set_aside, markdown)
+        markdown, blocks, put_back = _set_aside_html(markdown, self.author_text.get(source, ""))
+        self.set_aside[source] = (blocks, put_back)
+        return markdown
 
     def on_page_content(self, html: str, /, *, page: Page, **_: Any) -> str:
-        blocks = self.html_blocks.pop(page.file.src_uri, None)
+        blocks, put_back = self.set_aside.pop(page.file.src_uri, ([], _put_at_marks))
         if not blocks:
             return html
-        search_blocks = [_search_text(block) for block in blocks]
-        self.search_html[page.file.src_uri] = _put_back(html, search_blocks)
-        return _put_back(html, blocks)
+        self.search_html[page.file.src_uri] = put_back(html, list(map(_search_text, blocks)))
+        return put_back(html, blocks)
 
     # The search plugin indexes `page.content` in its on_page_context. Our
     # blocks are tables and lists whose markup it would parse tag by tag only
@@ -154,7 +158,47 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return content
 
 
-def _put_back(html: str, blocks: list[str]) -> str:
+def _set_aside_html(markdown: str, author_text: str) -> tuple[str, list[str], PutBack]:
+    """Keep a generated page's HTML away from Python-Markdown: parsing it is
+    most of the Markdown work of the page, and it would come out unchanged.
+
+    Returns the Markdown left, the HTML blocks, and how to put them back.
+    """
+    markdown = markdown.rstrip() + "\n"
+    end = len(markdown) - len(author_text) if markdown.endswith(author_text) else len(markdown)
+    under_headings = _html_under_headings(markdown[:end])
+    if under_headings:  # an incident page: Markdown needs only its headings
+        headings, blocks = under_headings
+        return "\n\n".join(headings) + "\n\n" + markdown[end:], blocks, _put_under_headings
+    blocks = []
+
+    def set_aside(match: re.Match[str]) -> str:
+        blocks.append(match.group(0))
+        return f"<!--pm-block-{len(blocks) - 1}-->"
+
+    return HTML_BLOCK.sub(set_aside, markdown), blocks, _put_at_marks
+
+
+def _html_under_headings(generated: str) -> tuple[list[str], list[str]] | None:
+    """The heading lines of a generated page and the HTML under each, or None
+    where there is anything else (Markdown text, or no headings)."""
+    before, *parts = HEADING_LINE.split(generated)  # text, heading, text, heading…
+    headings, under = parts[0::2], parts[1::2]
+    if not headings or before.strip() or not all(ONLY_HTML.fullmatch(u) for u in under):
+        return None
+    return headings, [u.strip() for u in under]
+
+
+def _put_under_headings(html: str, blocks: list[str]) -> str:
+    """Block i goes after the i-th heading: the page's first headings are ours."""
+    pieces, start = [], 0
+    for block, heading in zip(blocks, HEADING_END.finditer(html), strict=False):
+        pieces += [html[start : heading.end()], "\n", block]
+        start = heading.end()
+    return "".join(pieces) + html[start:]
+
+
+def _put_at_marks(html: str, blocks: list[str]) -> str:
     return BLOCK_MARK.sub(lambda m: blocks[int(m.group(1))], html)
 
 
