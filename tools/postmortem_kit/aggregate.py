@@ -88,6 +88,12 @@ class Incident(NamedTuple):
     def root_causes(self) -> list[dict[str, Any]]:
         return [c for c in self.data.get("root_causes") or [] if isinstance(c, dict)]
 
+    def root_causes_by_lens(self) -> dict[str, list[dict[str, Any]]]:
+        by_lens: dict[str, list[dict[str, Any]]] = {}
+        for cause in self.root_causes():
+            by_lens.setdefault(str(cause.get("lens")), []).append(cause)
+        return by_lens
+
     def actions(self) -> list[Action]:
         return [_action(self, a) for a in self.data.get("actions") or [] if isinstance(a, dict)]
 

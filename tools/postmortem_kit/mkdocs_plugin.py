@@ -24,6 +24,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from postmortem_kit.collection import bulk_reading
 from postmortem_kit.config import ConfigError
 from postmortem_kit.pages import NAV, STYLE, STYLESHEET
 from postmortem_kit.site import SiteContent, SiteError, choose_audience, incidents_json, load_site
@@ -97,9 +98,6 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.set_aside: dict[str, tuple[list[str], PutBack]] = {}
         self.search_html: dict[str, str] = {}
         self.page_html: dict[str, str] = {}
-        # What we loaded lives as long as the build: keep the garbage collector
-        # from rescanning it on every pass while MkDocs renders the pages.
-        gc.freeze()
         return files
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, **_: Any) -> str:
@@ -140,14 +138,21 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         server.watch(str(self.content.postmortems_dir))
         return server
 
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        gc.unfreeze()  # under `mkdocs serve`, this build's objects may go now
+
     def _load(self, start: Path, directory_urls: bool) -> SiteContent:
         try:
-            content = load_site(
-                start,
-                self.audience,
-                directory_urls=directory_urls,
-                with_history=self.config.history,
-            )
+            with bulk_reading():
+                content = load_site(
+                    start,
+                    self.audience,
+                    directory_urls=directory_urls,
+                    with_history=self.config.history,
+                )
+                # What we loaded lives as long as the build: keep the garbage
+                # collector from rescanning it on every pass from now on.
+                gc.freeze()
         except (ConfigError, TaxonomyError) as e:
             raise PluginError(f"postmortems: {e}") from None
         log.info(

@@ -161,9 +161,47 @@ def _environment() -> Environment:
 
 
 def _with_taxonomy(env: Environment, aggregate: Aggregate) -> Environment:
-    types = aggregate.taxonomy.incident_types
-    env.filters["type_label"] = lambda slug: types[slug].label if slug in types else slug
+    """Filters that name and link taxonomy terms: `{{ slug | term_link("types") }}`.
+
+    Links are filters, not macros: a page has dozens, and a Jinja macro call
+    costs several times a Python call.
+    """
+    terms = {"types": aggregate.taxonomy.incident_types, "root-causes": aggregate.taxonomy.patterns}
+
+    @pass_context
+    def term_link(context: Any, value: str, kind: str) -> str:
+        term = terms[kind].get(value)
+        if term is None:
+            return html.escape(value)
+        return _link(url(context, f"{kind}/{value}.md"), term.label)
+
+    @pass_context
+    def severity_link(context: Any, value: str) -> str:
+        if value not in SEVERITIES:
+            return html.escape(value)
+        return _link(url(context, f"severity/{value}.md"), value)
+
+    @pass_context
+    def system_link(context: Any, name: str) -> str:
+        return _link(url(context, f"systems/{slug(name)}.md"), name)
+
+    @pass_context
+    def incident_link(context: Any, incident: Incident) -> str:
+        return _link(url(context, incident.page), f"{incident.id}: {incident.title}")
+
+    types = terms["types"]
+    env.filters.update(
+        term_link=term_link,
+        severity_link=severity_link,
+        system_link=system_link,
+        incident_link=incident_link,
+        type_label=lambda value: types[value].label if value in types else value,
+    )
     return env
+
+
+def _link(href: str, text: str) -> str:
+    return f'<a href="{href}">{html.escape(text, quote=False)}</a>'
 
 
 class SitePages(NamedTuple):
