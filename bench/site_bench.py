@@ -1,9 +1,10 @@
 """Site benchmark: the postmortems plugin against a plain Material build.
 
-    python bench/site_bench.py [--counts 1000 5000]
+    python bench/site_bench.py [--counts 1000 5000] [--runs 3]
 
 For each count, generates that many synthetic postmortems under bench/out/,
-then times (best of three, each as its own process):
+then times (best of --runs, each build its own process, plain and ours
+taking turns):
 
 - plain: Material with the search plugin over the same Markdown files copied
   into docs/, with a one-page nav (the fastest MkDocs can be on them);
@@ -43,14 +44,15 @@ def prepare(count: int) -> tuple[Path, Path]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--counts", type=int, nargs="+", default=[1000, 5000])
-    counts = parser.parse_args().counts
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    counts = args.counts
     shutil.rmtree(OUT, ignore_errors=True)
     results = {}
     print(f"{'postmortems':>12} {'plain s':>9} {'ours s':>8} {'ours/plain':>11}")
     for count in counts:
         plain, ours = prepare(count)
-        results[count] = (mkdocs_build_seconds(plain), mkdocs_build_seconds(ours))
-        p, o = results[count]
+        p, o = results[count] = mkdocs_build_seconds(plain, ours, runs=args.runs)
         print(f"{count:>12} {p:9.1f} {o:8.1f} {o / p:10.2f}x")
     if 1000 in results:
         plain_1000, ours_1000 = results[1000]

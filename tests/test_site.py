@@ -170,6 +170,30 @@ def test_structured_parts_sit_under_their_headings(site_repo: Repo) -> None:
     assert "Rebuild.\n## Not a heading</td>" in html(site_repo, "incidents/AIPM-2025-001")
 
 
+def test_structured_headings_follow_the_sites_toc_settings(site_repo: Repo) -> None:
+    site_repo.write(
+        "mkdocs.yml", MKDOCS_YML + "markdown_extensions:\n  - toc:\n      permalink: '#'\n"
+    )
+    # the author's text has a heading of the same name as a structured part
+    path = site_repo.path / "postmortems/2025/AIPM-2025-001-refunds.md"
+    path.write_text(
+        path.read_text().replace("## Monitoring", "## Controls\n\nSee above.\n\n## Monitoring")
+    )
+    assert build(site_repo, audience="restricted").returncode == 0
+    page = html(site_repo, "incidents/AIPM-2025-001")
+    article = page[page.index("<article") : page.index("</article>")]
+    ids = re.findall(r' id="([^"]+)"', article)
+    assert len(ids) == len(set(ids)), "every id on the page is unique"
+    # a structured heading gets its permalink like the author's headings do
+    assert '<a class="headerlink" href="#key-times" title="Permanent link">#</a>' in article
+    assert '<a class="headerlink" href="#summary" title="Permanent link">#</a>' in article
+    # the table of contents lists both headings named Controls, each to its own id
+    toc = page[page.index('<nav class="md-nav md-nav--secondary"') : page.index("<article")]
+    toc_links = re.findall(r'href="#([^"]+)"', toc)
+    assert toc_links[:3] == ["triage-checklist", "key-times", "root-causes-by-lens"]
+    assert {"controls", "controls_1"} <= set(toc_links)
+
+
 def test_draft_banner(site_repo: Repo) -> None:
     assert build(site_repo, audience="restricted").returncode == 0
     assert 'class="admonition warning"' in html(site_repo, "incidents/AIPM-2025-003")

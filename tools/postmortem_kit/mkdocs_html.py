@@ -1,0 +1,195 @@
+"""How the MkDocs plugin keeps its generated HTML away from Python-Markdown.
+
+A generated page is mostly final HTML (cards, tables, lists): Markdown would
+parse all of it only to pass it through, which was most of the build. So the
+plugin takes the HTML out of a page's Markdown and puts it back into the HTML
+Markdown made of the rest:
+
+- an incident page is its title, then headings each followed by HTML only,
+  then the author's text. Markdown gets the title and the author's text; the
+  headings are rendered by a Markdown set up like the site's, once per build
+  for each distinct heading, so their ids, permalinks and TOC entries are
+  what Markdown would have made;
+- any other page (or an incident page with anything else in it) keeps its
+  Markdown, with each HTML block replaced by a mark.
+
+The search plugin gets the words of that HTML rather than its markup.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+import markdown
+from markdown.extensions.toc import nest_toc_tokens, unique
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink
+
+# A block of final HTML in a generated page.
+HTML_BLOCK = re.compile(r"^<(table|ul|div|figure)\b.*?^</\1>$", re.DOTALL | re.MULTILINE)
+BLOCK_MARK = re.compile(r"<!--pm-block-(\d+)-->")
+HEADING_LINE = re.compile(r"^(#{1,6} .*)$", re.MULTILINE)
+ONLY_HTML = re.compile(
+    r"(?:\s*(?:<(table|ul|div|figure)\b.*?^</\1>$|<p>[^\n]*</p>$|<hr>$))*\s*",
+    re.DOTALL | re.MULTILINE,
+)
+TITLE_END = re.compile(r"</h1>")
+# What incident pages all repeat (table headers, the triage questions) is
+# marked as Material's search does, and left out of the search text.
+SEARCH_EXCLUDED = re.compile(r"<(\w+) data-search-exclude>.*?</\1>", re.DOTALL)
+BETWEEN_WORDS = re.compile(r"</?(?:p|br|li|td|th|tr|ul|div|table|tbody)\b[^>]*>")
+TAG = re.compile(r"<[^>]*>")
+
+
+class _Sections(NamedTuple):
+    """An incident page's generated part after its title."""
+
+    lead: str  # HTML before the first heading
+    sections: list[tuple[str, str]]  # (heading line, the HTML under it)
+
+
+class _Marked(NamedTuple):
+    blocks: list[str]  # block i replaced <!--pm-block-i--> in the Markdown
+
+
+class _Heading(NamedTuple):
+    html: str
+    toc: dict[str, Any] | None  # the TOC token; None when the toc depth leaves it out
+
+
+class GeneratedHtml:
+    """The HTML set aside from each generated page, until it is put back."""
+
+    def __init__(self, author_text: dict[str, str]) -> None:
+        self.author_text = author_text  # page -> the author's Markdown, on incident pages
+        self.aside: dict[str, _Sections | _Marked] = {}
+        self.search_html: dict[str, str] = {}  # page -> its HTML as the search plugin sees it
+        self.headings: dict[str, _Heading] = {}
+        self.markdown: markdown.Markdown | None = None
+
+    def set_aside(self, page: str, text: str) -> str:
+        """The Markdown of a generated page that Markdown still has to render."""
+        text = text.rstrip() + "\n"
+        author_text = self.author_text.get(page, "")
+        end = len(text) - len(author_text) if text.endswith(author_text) else len(text)
+        sections = _sections(text[:end])
+        if sections:
+            title, self.aside[page] = sections
+            return title + "\n\n" + text[end:]
+        blocks: list[str] = []
+
+        def mark(match: re.Match[str]) -> str:
+            blocks.append(match.group(0))
+            return f"<!--pm-block-{len(blocks) - 1}-->"
+
+        self.aside[page] = _Marked(blocks)
+        return HTML_BLOCK.sub(mark, text)
+
+    def put_back(self, page: Page, html: str, config: MkDocsConfig) -> str:
+        """The page's HTML, whole; its search version is kept in `search_html`."""
+        aside = self.aside.pop(page.file.src_uri, None)
+        if isinstance(aside, _Marked):
+            marked = [(m.start(), m.end(), int(m.group(1))) for m in BLOCK_MARK.finditer(html)]
+            self.search_html[page.file.src_uri] = _replace(html, marked, _words(aside.blocks))
+            return _replace(html, marked, aside.blocks)
+        if aside is None:
+            return html
+        headings = [self._heading(line, config) for line, _ in aside.sections]
+        headings = _with_unique_ids(page, headings)
+        _add_to_toc(page, [h.toc for h in headings if h.toc])
+        blocks = [aside.lead, *(block for _, block in aside.sections)]
+        title_end = TITLE_END.search(html)
+        at = title_end.end() if title_end else 0
+        where = [(at, at, 0)]
+        self.search_html[page.file.src_uri] = _replace(
+            html, where, [_interleave(headings, _words(blocks))]
+        )
+        return _replace(html, where, [_interleave(headings, blocks)])
+
+    def _heading(self, line: str, config: MkDocsConfig) -> _Heading:
+        if line not in self.headings:
+            if self.markdown is None:
+                self.markdown = markdown.Markdown(
+                    extensions=config.markdown_extensions,
+                    extension_configs=config.mdx_configs or {},
+                )
+            html = self.markdown.reset().convert(line)
+            tokens = getattr(self.markdown, "toc_tokens", [])
+            self.headings[line] = _Heading(html, tokens[0] if tokens else None)
+        return self.headings[line]
+
+
+def _sections(generated: str) -> tuple[str, _Sections] | None:
+    """The title line and the sections of an incident page's generated part,
+    or None where it holds anything but headings and HTML."""
+    before, *parts = HEADING_LINE.split(generated)  # text, heading, text, heading…
+    headings, under = parts[0::2], parts[1::2]
+    if len(headings) < 2 or not headings[0].startswith("# ") or before.strip():
+        return None
+    if not all(ONLY_HTML.fullmatch(u) for u in under):
+        return None
+    blocks = [u.strip() for u in under]
+    return headings[0], _Sections(blocks[0], list(zip(headings[1:], blocks[1:], strict=True)))
+
+
+def _with_unique_ids(page: Page, headings: list[_Heading]) -> list[_Heading]:
+    """Our headings, renamed where the author's text already took their id."""
+    taken = set(page.present_anchor_ids or ())
+    renamed = []
+    for heading in headings:
+        old = heading.toc["id"] if heading.toc else None
+        if old is None or old not in taken:
+            if old:
+                taken.add(old)
+            renamed.append(heading)
+            continue
+        new = unique(old, taken)
+        html = heading.html.replace(f'id="{old}"', f'id="{new}"').replace(
+            f'href="#{old}"', f'href="#{new}"'
+        )
+        renamed.append(_Heading(html, {**heading.toc, "id": new}))
+    if page.present_anchor_ids is not None:
+        page.present_anchor_ids |= {h.toc["id"] for h in renamed if h.toc}
+    return renamed
+
+
+def _add_to_toc(page: Page, tokens: list[dict[str, Any]]) -> None:
+    """Our headings go first under the page title in its table of contents."""
+    links = [_anchor_link(token) for token in nest_toc_tokens([dict(t) for t in tokens])]
+    items = page.toc.items
+    if items and items[0].level == 1:
+        items[0].children[:0] = links
+    else:
+        items[:0] = links
+
+
+def _anchor_link(token: dict[str, Any]) -> AnchorLink:
+    link = AnchorLink(token["name"], token["id"], token["level"])
+    link.children = [_anchor_link(child) for child in token["children"]]
+    return link
+
+
+def _interleave(headings: list[_Heading], blocks: list[str]) -> str:
+    lead, *under = blocks
+    pairs = zip(headings, under, strict=True)
+    return "\n" + lead + "".join(f"\n{heading.html}\n{block}" for heading, block in pairs)
+
+
+def _replace(html: str, spans: list[tuple[int, int, int]], blocks: list[str]) -> str:
+    """`html` with each (start, end, i) span replaced by blocks[i]."""
+    pieces, last = [], 0
+    for start, end, i in spans:
+        pieces += [html[last:start], blocks[i]]
+        last = end
+    return "".join(pieces) + html[last:]
+
+
+def _words(blocks: list[str]) -> list[str]:
+    """What a search index keeps of blocks of HTML: their words, minus boilerplate."""
+    texts = []
+    for block in blocks:
+        words = TAG.sub("", BETWEEN_WORDS.sub(" ", SEARCH_EXCLUDED.sub("", block))).split()
+        texts.append(f"<p>{' '.join(words)}</p>" if words else "")
+    return texts
