@@ -46,8 +46,8 @@ TAG = re.compile(r"<[^>]*>")
 class _Sections(NamedTuple):
     """An incident page's generated part after its title."""
 
-    lead: str  # HTML before the first heading
-    sections: list[tuple[str, str]]  # (heading line, the HTML under it)
+    headings: list[str]  # the heading lines
+    blocks: list[str]  # the HTML before the first heading, then the HTML under each
 
 
 class _Marked(NamedTuple):
@@ -90,23 +90,19 @@ class GeneratedHtml:
     def put_back(self, page: Page, html: str, config: MkDocsConfig) -> str:
         """The page's HTML, whole; its search version is kept in `search_html`."""
         aside = self.aside.pop(page.file.src_uri, None)
-        if isinstance(aside, _Marked):
-            marked = [(m.start(), m.end(), int(m.group(1))) for m in BLOCK_MARK.finditer(html)]
-            self.search_html[page.file.src_uri] = _replace(html, marked, _words(aside.blocks))
-            return _replace(html, marked, aside.blocks)
         if aside is None:
             return html
-        headings = [self._heading(line, config) for line, _ in aside.sections]
-        headings = _with_unique_ids(page, headings)
-        _add_to_toc(page, [h.toc for h in headings if h.toc])
-        blocks = [aside.lead, *(block for _, block in aside.sections)]
+        if isinstance(aside, _Marked):
+            search_blocks = _words(aside.blocks)
+            self.search_html[page.file.src_uri] = _at_marks(html, search_blocks)
+            return _at_marks(html, aside.blocks)
+        headings = _with_unique_ids(page, [self._heading(line, config) for line in aside.headings])
+        _add_to_toc(page, [heading.toc for heading in headings if heading.toc])
         title_end = TITLE_END.search(html)
         at = title_end.end() if title_end else 0
-        where = [(at, at, 0)]
-        self.search_html[page.file.src_uri] = _replace(
-            html, where, [_interleave(headings, _words(blocks))]
-        )
-        return _replace(html, where, [_interleave(headings, blocks)])
+        search_part = _interleave(headings, _words(aside.blocks))
+        self.search_html[page.file.src_uri] = html[:at] + search_part + html[at:]
+        return html[:at] + _interleave(headings, aside.blocks) + html[at:]
 
     def _heading(self, line: str, config: MkDocsConfig) -> _Heading:
         if line not in self.headings:
@@ -130,8 +126,7 @@ def _sections(generated: str) -> tuple[str, _Sections] | None:
         return None
     if not all(ONLY_HTML.fullmatch(u) for u in under):
         return None
-    blocks = [u.strip() for u in under]
-    return headings[0], _Sections(blocks[0], list(zip(headings[1:], blocks[1:], strict=True)))
+    return headings[0], _Sections(headings[1:], [u.strip() for u in under])
 
 
 def _with_unique_ids(page: Page, headings: list[_Heading]) -> list[_Heading]:
@@ -177,13 +172,8 @@ def _interleave(headings: list[_Heading], blocks: list[str]) -> str:
     return "\n" + lead + "".join(f"\n{heading.html}\n{block}" for heading, block in pairs)
 
 
-def _replace(html: str, spans: list[tuple[int, int, int]], blocks: list[str]) -> str:
-    """`html` with each (start, end, i) span replaced by blocks[i]."""
-    pieces, last = [], 0
-    for start, end, i in spans:
-        pieces += [html[last:start], blocks[i]]
-        last = end
-    return "".join(pieces) + html[last:]
+def _at_marks(html: str, blocks: list[str]) -> str:
+    return BLOCK_MARK.sub(lambda mark: blocks[int(mark.group(1))], html)
 
 
 def _words(blocks: list[str]) -> list[str]:

@@ -95,7 +95,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
 
     # The search plugin indexes `page.content` in its on_page_context. Our
     # blocks are tables and lists whose markup it would parse tag by tag only
-    # to keep the words (a third of the build at 1,000 postmortems), so for
+    # to keep the words (1.2 s of an 11 s build of 1,000 postmortems), so for
     # the length of that event it sees the words alone; the page keeps its HTML.
     @event_priority(100)
     def _show_search_text(self, context: Any, /, *, page: Page, **_: Any) -> Any:
