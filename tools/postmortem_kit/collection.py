@@ -74,5 +74,9 @@ def display_path(path: Path, base: Path) -> str:
 
 
 def load_collection(files: Iterable[Path], base: Path) -> Collection:
+    """Every file, read for what it says (the site, reports), not for where:
+    node positions are not kept. The linter reads each file with them."""
     with bulk_reading():
-        return Collection.of(read_postmortem(f, display_path(f, base)) for f in files)
+        return Collection.of(
+            read_postmortem(f, display_path(f, base), positions=False) for f in files
+        )

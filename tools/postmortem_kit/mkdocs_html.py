@@ -93,8 +93,9 @@ class GeneratedHtml:
         if aside is None:
             return html
         if isinstance(aside, _Marked):
-            search_blocks = _words(aside.blocks)
-            self.search_html[page.file.src_uri] = _at_marks(html, search_blocks)
+            if not (page.meta.get("search") or {}).get("exclude"):
+                search_html = _at_marks(html, _words(aside.blocks))
+                self.search_html[page.file.src_uri] = search_html
             return _at_marks(html, aside.blocks)
         headings = _with_unique_ids(page, [self._heading(line, config) for line in aside.headings])
         _add_to_toc(page, [heading.toc for heading in headings if heading.toc])

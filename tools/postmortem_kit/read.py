@@ -137,14 +137,20 @@ class _Unreadable(Exception):
         self.finding = (rule, line, column, message)
 
 
-def read_postmortem(path: Path, display: str | None = None) -> Postmortem:
-    """Read `path`; every problem becomes a finding, never an exception."""
+def read_postmortem(
+    path: Path, display: str | None = None, *, positions: bool = True
+) -> Postmortem:
+    """Read `path`; every problem becomes a finding, never an exception.
+
+    Without `positions`, no node's line and column is kept (findings still have
+    theirs): half the memory of a postmortem, for readers that report nothing.
+    """
     shown = display or path.as_posix()
     try:
         raw = path.read_bytes()
     except OSError as e:
         return _unreadable(shown, "", 1, 1, f"cannot read the file: {e.strerror}")
-    return parse_postmortem(raw, shown)
+    return parse_postmortem(raw, shown, positions=positions)
 
 
 _ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
@@ -167,7 +173,7 @@ def read_id_only(path: Path, display: str) -> Postmortem:
     return Postmortem(display, data, {}, {}, (), 1, "", ())
 
 
-def parse_postmortem(raw: bytes, path: str) -> Postmortem:
+def parse_postmortem(raw: bytes, path: str, *, positions: bool = True) -> Postmortem:
     if len(raw) > MAX_BYTES:
         message = (
             f"file is {len(raw):,} bytes, over the {MAX_BYTES:,} byte limit: "
@@ -194,7 +200,7 @@ def parse_postmortem(raw: bytes, path: str) -> Postmortem:
     if end is None:
         message = "front matter opened on line 1 is never closed: add a line '---'"
         return _unreadable(path, text, 1, 1, message, rule="yaml-syntax")
-    reader = _FrontMatterReader(path, first_line=2)
+    reader = _FrontMatterReader(path, first_line=2, positions=positions)
     try:
         data = reader.read("\n".join(lines[1:end]) + "\n")
     except _Unreadable as e:
@@ -224,11 +230,12 @@ def _unreadable(
 class _FrontMatterReader:
     """Turns libyaml's node tree into plain values, recording positions."""
 
-    def __init__(self, path: str, first_line: int) -> None:
+    def __init__(self, path: str, first_line: int, positions: bool = True) -> None:
         self.path = path
         self.line_offset = first_line  # node marks count lines from 0
         self.value_positions: dict[NodePath, Position] = {}
         self.key_positions: dict[NodePath, Position] = {}
+        self.keep_positions = positions
         self.problems: list[Finding] = []
         self._seen: set[int] = set()
 
@@ -274,7 +281,8 @@ class _FrontMatterReader:
         if len(path) > MAX_DEPTH:
             line, column = self._where(node.start_mark)
             raise _Unreadable("yaml-syntax", line, column, f"nested deeper than {MAX_DEPTH} levels")
-        self.value_positions[path] = self._where(node.start_mark)
+        if self.keep_positions:
+            self.value_positions[path] = self._where(node.start_mark)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -283,6 +291,7 @@ class _FrontMatterReader:
 
     def _mapping(self, node: yaml.MappingNode, path: NodePath) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
+        first_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_line, key_column = self._where(key_node.start_mark)
             if not isinstance(key_node, yaml.ScalarNode):
@@ -293,15 +302,17 @@ class _FrontMatterReader:
                     "keys must be plain words, not lists or maps",
                 )
             key = key_node.value
-            if key in mapping:
-                first_line = self.key_positions[(*path, key)][0]
+            if key in first_lines:
                 self._problem(
                     key_line,
                     key_column,
                     "duplicate-key",
-                    f"duplicate key '{key}' (first on line {first_line}): keep one of them",
+                    f"duplicate key '{key}' (first on line {first_lines[key]}): keep one of them",
                 )
-            self.key_positions[(*path, key)] = (key_line, key_column)
+            else:
+                first_lines[key] = key_line
+            if self.keep_positions:
+                self.key_positions[(*path, key)] = (key_line, key_column)
             mapping[key] = self._value(value_node, (*path, key))
         return mapping
 
