@@ -84,7 +84,7 @@ def make_repository(count: int) -> Path:
 
 def configured_build_seconds(repo: Path, config: str) -> float:
     (repo / "mkdocs.yml").write_text(config)
-    return mkdocs_build_seconds(repo)[0]
+    return mkdocs_build_seconds(repo)
 
 
 def history_cost(repo: Path, runs: int = 3) -> float:

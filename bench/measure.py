@@ -28,16 +28,17 @@ def best_of(
     return min(times)
 
 
-def mkdocs_build_seconds(*folders: Path, runs: int = 3) -> list[float]:
-    """Best time of `mkdocs build` in each folder, every postmortem visible.
+def mkdocs_build_rounds(*folders: Path, rounds: int = 3) -> list[list[float]]:
+    """Times of `mkdocs build` in each folder, every postmortem visible.
 
-    The folders take turns, run after run, so that a spell when the machine is
-    slower slows each of them alike instead of one of them only.
+    In each round every folder builds once, one right after the other, so the
+    builds of a round see the machine in the same state: compare within rounds.
     """
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POSTMORTEM_AUDIENCE": "restricted"}
     command = [sys.executable, "-m", "mkdocs", "build", "-q"]
-    best = [float("inf")] * len(folders)
-    for _ in range(runs):
-        for i, folder in enumerate(folders):
-            best[i] = min(best[i], best_of(command, folder, 1, env))
-    return best
+    return [[best_of(command, folder, 1, env) for folder in folders] for _ in range(rounds)]
+
+
+def mkdocs_build_seconds(folder: Path, runs: int = 3) -> float:
+    """Best time of `mkdocs build` in `folder`."""
+    return min(times[0] for times in mkdocs_build_rounds(folder, rounds=runs))
