@@ -390,3 +390,53 @@ def test_history_on_pages_and_in_json(site_repo: Repo) -> None:
         "revisions": 2,
         "contributors": ["Dana", "Priya"],
     }
+
+
+def test_links_in_the_narrative_work_on_the_site(site_repo: Repo) -> None:
+    """Images and links in the author's text resolve from the postmortem's own
+    folder; only files that visible postmortems link to are published."""
+    (site_repo.path / "postmortems/2025/img").mkdir()
+    (site_repo.path / "postmortems/2025/img/dashboard.png").write_bytes(b"\x89PNG dashboard")
+    (site_repo.path / "postmortems/2025/img/secret.png").write_bytes(b"\x89PNG secret")
+    for name, line in [
+        ("AIPM-2025-001-refunds.md", "![Refund answers per day](img/dashboard.png)"),
+        ("AIPM-2025-002-internal.md", "See [the refunds case](AIPM-2025-001-refunds.md#impact)."),
+        ("AIPM-2025-003-restricted.md", "![Leaked prompt](img/secret.png)"),
+    ]:
+        path = site_repo.path / "postmortems/2025" / name
+        path.write_text(path.read_text().replace("## Impact\n", f"## Impact\n\n{line}\n"))
+    done = build(site_repo, audience="internal")
+    assert done.returncode == 0, done.stderr
+    site = site_repo.path / "site"
+    assert (site / "postmortems/2025/img/dashboard.png").read_bytes() == b"\x89PNG dashboard"
+    assert not (site / "postmortems/2025/img/secret.png").exists()  # only a hidden page uses it
+    assert 'src="../../postmortems/2025/img/dashboard.png"' in html(
+        site_repo, "incidents/AIPM-2025-001"
+    )
+    assert 'href="../AIPM-2025-001/#impact"' in html(site_repo, "incidents/AIPM-2025-002")
+
+    # in a public build, the link to a hidden postmortem is reported, naming its file
+    done = build(site_repo, audience="public")
+    assert done.returncode == 0, done.stderr
+    site_repo.write(
+        "postmortems/2025/AIPM-2025-001-refunds.md",
+        (site_repo.path / "postmortems/2025/AIPM-2025-001-refunds.md")
+        .read_text()
+        .replace("## Impact\n", "## Impact\n\nLike [the leak](AIPM-2025-002-internal.md).\n"),
+    )
+    done = build(site_repo, audience="public")
+    assert done.returncode == 1
+    assert "postmortems/2025/AIPM-2025-001-refunds.md" in done.stderr
+    assert "AIPM-2025-002-internal.md" in done.stderr
+
+
+def test_pages_command_copies_linked_files(site_repo: Repo) -> None:
+    (site_repo.path / "postmortems/2025/img").mkdir()
+    (site_repo.path / "postmortems/2025/img/dashboard.png").write_bytes(b"\x89PNG dashboard")
+    path = site_repo.path / "postmortems/2025/AIPM-2025-001-refunds.md"
+    path.write_text(
+        path.read_text().replace("## Impact\n", "## Impact\n\n![x](img/dashboard.png)\n")
+    )
+    run = site_repo.run("pages", "--out", "out")
+    assert run.exit_code == 0, run.err
+    assert (site_repo.path / "out/postmortems/2025/img/dashboard.png").is_file()

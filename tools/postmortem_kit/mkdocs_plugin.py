@@ -57,39 +57,41 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         content = self._load(Path(config.config_file_path).parent, config.use_directory_urls)
         for warning in content.warnings:
             log.warning(warning)
-        for path, text in content.pages.items():
-            existing = files.get_file_from_path(path)
-            if existing is not None:
-                if path != "index.md":
-                    raise PluginError(
-                        f"postmortems: {path} in {config.docs_dir} would hide a generated "
-                        "page: rename or move it"
-                    )
-                continue  # the site's own home page wins
-            # pages reached from the indexes, not the nav: say so, or MkDocs lists them all
-            inclusion = InclusionLevel.INCLUDED if path in NAV_PAGES else InclusionLevel.NOT_IN_NAV
-            files.append(File.generated(config, path, content=text, inclusion=inclusion))
+        generated = _add_pages(files, content, config)
+        self.generated_sources = {file.src_uri for file in generated.values()}
+        for attachment in content.attachments:
+            if files.get_file_from_path(attachment) is None:
+                files.append(
+                    File(attachment, str(content.root), config.site_dir, config.use_directory_urls)
+                )
         if self.set_nav:  # our index pages, then the repository's own pages
-            own = [f.src_uri for f in files.documentation_pages() if f.src_uri not in content.pages]
+            own = [
+                f.src_uri
+                for f in files.documentation_pages()
+                if f.src_uri not in self.generated_sources
+            ]
             config.nav = _nav(NAV) + sorted(own)
-        urls = {page: files.get_file_from_path(page).url for page in content.pages}
-        json_text = incidents_json(content, lambda page: urls[page])
+        json_text = incidents_json(content, lambda page: generated[page].url)
         files.append(File.generated(config, "incidents.json", content=json_text))
         files.append(File.generated(config, STYLESHEET, content=STYLE))
         self.content = content
         self.generated = GeneratedHtml(
-            {i.page: i.postmortem.body.strip() + "\n" for i in content.incidents}
+            {
+                generated[i.page].src_uri: i.postmortem.body.strip() + "\n"
+                for i in content.incidents
+                if i.page in generated
+            }
         )
         self.page_html: dict[str, str] = {}
         return files
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, **_: Any) -> str:
-        if page.file.src_uri not in self.content.pages:
+        if page.file.src_uri not in self.generated_sources:
             return markdown
         return self.generated.set_aside(page.file.src_uri, markdown)
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, **_: Any) -> str:
-        if page.file.src_uri not in self.content.pages:
+        if page.file.src_uri not in self.generated_sources:
             return html
         return self.generated.put_back(page, html, config)
 
@@ -140,6 +142,43 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             content.audience,
         )
         return content
+
+
+def _add_pages(files: Files, content: SiteContent, config: MkDocsConfig) -> dict[str, File]:
+    """Add the generated pages to `files`; returns each page's file."""
+    # An incident page takes its postmortem's path as its source, so that
+    # links in the author's text resolve from where the author wrote them.
+    sources = {
+        i.page: i.postmortem.path
+        for i in content.incidents
+        if not i.postmortem.path.startswith(("/", ".."))  # else outside the repository
+    }
+    generated: dict[str, File] = {}
+    for path, text in content.pages.items():
+        source = sources.get(path, path)
+        if files.get_file_from_path(source) is not None:
+            if path != "index.md":
+                raise PluginError(
+                    f"postmortems: {source} in {config.docs_dir} would hide a generated "
+                    "page: rename or move it"
+                )
+            continue  # the site's own home page wins
+        # pages reached from the indexes, not the nav: say so, or MkDocs lists them all
+        inclusion = InclusionLevel.INCLUDED if path in NAV_PAGES else InclusionLevel.NOT_IN_NAV
+        file = File.generated(config, source, content=text, inclusion=inclusion)
+        if source != path:
+            file.dest_uri = _dest_uri(path, config.use_directory_urls)
+        files.append(file)
+        generated[path] = file
+    return generated
+
+
+def _dest_uri(page: str, directory_urls: bool) -> str:
+    """Where MkDocs writes the page `page` (a path like `types/index.md`)."""
+    stem = page.removesuffix(".md")
+    if not directory_urls or stem == "index" or stem.endswith("/index"):
+        return stem + ".html"
+    return stem + "/index.html"
 
 
 def _nav_pages(entries: list[tuple[str, Any]]) -> set[str]:

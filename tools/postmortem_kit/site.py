@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import unquote
 
 from postmortem_kit.aggregate import Aggregate, Incident
-from postmortem_kit.collection import find_postmortem_files, load_collection
+from postmortem_kit.collection import display_path, find_postmortem_files, load_collection
 from postmortem_kit.config import find_root, load_config
 from postmortem_kit.format_schema import VISIBILITIES, build_schema
 from postmortem_kit.history import SHALLOW_WARNING, FileHistory, read_history
@@ -36,6 +39,7 @@ class SiteContent(NamedTuple):
     incidents: list[Incident]  # those with a page, newest first
     warnings: list[str]  # postmortems that are invalid or left out, with why
     history: dict[str, FileHistory]  # by postmortem path
+    attachments: list[str]  # files next to visible postmortems that they link to
 
 
 def choose_audience(configured: str | None) -> str:
@@ -78,9 +82,39 @@ def load_site(
     built = build_pages(aggregate, directory_urls)
     warnings += [f"{pm_id}: left out, its id cannot be part of a URL" for pm_id in built.skipped]
     incidents = [i for i in aggregate.incidents if i.page in built.pages]
-    return SiteContent(
-        root, config.postmortems_dir, audience, built.pages, incidents, warnings, files
+    attachments = sorted(
+        {
+            display_path(linked, root)
+            for incident in incidents
+            for linked in linked_files(root / incident.postmortem.path, incident.postmortem.body)
+            if linked.is_relative_to(config.postmortems_dir.resolve())
+        }
     )
+    return SiteContent(
+        root, config.postmortems_dir, audience, built.pages, incidents, warnings, files, attachments
+    )
+
+
+# Where Markdown or HTML names another file: [text](target), ![alt](target),
+# a reference `[name]: target`, or an HTML src/href attribute.
+_LINK_TARGET = re.compile(
+    r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)|\b(?:src|href)=[\"']([^\"']+)",
+    re.MULTILINE,
+)
+
+
+def linked_files(postmortem: Path, body: str) -> set[Path]:
+    """The files other than Markdown that a postmortem's text links to by a
+    relative path (screenshots, attachments), resolved from its folder."""
+    found = set()
+    for match in _LINK_TARGET.finditer(body):
+        target = unquote(next(t for t in match.groups() if t).split("#")[0].split("?")[0])
+        if not target or target.startswith("/") or ":" in target or target.endswith(".md"):
+            continue  # an anchor, an absolute path or URL, or a page MkDocs resolves itself
+        path = (postmortem.parent / target).resolve()
+        if path.is_file():
+            found.add(path)
+    return found
 
 
 def incidents_json(content: SiteContent, url_of: Callable[[str], str]) -> str:
@@ -120,6 +154,10 @@ def write_pages(content: SiteContent, out: Path) -> int:
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    for attachment in content.attachments:
+        target = out / attachment
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(content.root / attachment, target)
     (out / "incidents.json").write_text(incidents_json(content, page_url))
     (out / STYLESHEET).parent.mkdir(parents=True, exist_ok=True)
     (out / STYLESHEET).write_text(STYLE)
