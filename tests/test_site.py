@@ -430,6 +430,19 @@ def test_links_in_the_narrative_work_on_the_site(site_repo: Repo) -> None:
     assert "AIPM-2025-002-internal.md" in done.stderr
 
 
+def test_edit_button_opens_the_postmortem(site_repo: Repo) -> None:
+    site_repo.write(
+        "mkdocs.yml",
+        MKDOCS_YML.replace("  font: false\n", "  font: false\n  features: [content.action.edit]\n")
+        + "repo_url: https://github.com/example/incidents\nedit_uri: edit/main/docs/\n",
+    )
+    assert build(site_repo, audience="public").returncode == 0
+    edit = (
+        "https://github.com/example/incidents/edit/main/postmortems/2025/AIPM-2025-001-refunds.md"
+    )
+    assert f'href="{edit}"' in html(site_repo, "incidents/AIPM-2025-001")
+
+
 def test_pages_command_copies_linked_files(site_repo: Repo) -> None:
     (site_repo.path / "postmortems/2025/img").mkdir()
     (site_repo.path / "postmortems/2025/img/dashboard.png").write_bytes(b"\x89PNG dashboard")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,8 @@ def _add_pages(files: Files, content: SiteContent, config: MkDocsConfig) -> dict
         file = File.generated(config, source, content=text, inclusion=inclusion)
         if source != path:
             file.dest_uri = _dest_uri(path, config.use_directory_urls)
+            # "edit this page" opens the postmortem (edit_uri counts from docs_dir)
+            file.edit_uri = Path(os.path.relpath(content.root / source, config.docs_dir)).as_posix()
         files.append(file)
         generated[path] = file
     return generated
