@@ -415,7 +415,8 @@ def test_links_in_the_narrative_work_on_the_site(site_repo: Repo) -> None:
     )
     assert 'href="../AIPM-2025-001/#impact"' in html(site_repo, "incidents/AIPM-2025-002")
 
-    # in a public build, the link to a hidden postmortem is reported, naming its file
+    # a public build passes until a public postmortem links to a hidden one:
+    # then the broken link is reported, naming the file that has it
     done = build(site_repo, audience="public")
     assert done.returncode == 0, done.stderr
     site_repo.write(
