@@ -1,9 +1,8 @@
 """How the MkDocs plugin keeps its generated HTML away from Python-Markdown.
 
 A generated page is mostly final HTML (cards, tables, lists): Markdown would
-parse all of it only to pass it through, which was most of the build. So the
-plugin takes the HTML out of a page's Markdown and puts it back into the HTML
-Markdown made of the rest:
+parse all of it only to pass it through. So the plugin takes the HTML out of a
+page's Markdown and puts it back into the HTML Markdown made of the rest:
 
 - an incident page is its title, then headings each followed by HTML only,
   then the author's text. Markdown gets the title and the author's text; the
