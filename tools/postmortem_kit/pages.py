@@ -155,7 +155,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md, duration=duration, url=url, json=json.dumps, slug=slug)
+    env.filters.update(md=md, duration=duration, url=url, json=json.dumps)
     env.tests["contains"] = lambda sequence, item: item in sequence
     return env
 
