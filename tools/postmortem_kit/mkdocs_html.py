@@ -62,9 +62,12 @@ class GeneratedHtml:
     """The HTML set aside from each generated page, until it is put back."""
 
     def __init__(self, author_text: dict[str, str]) -> None:
-        self.author_text = author_text  # page -> the author's Markdown, on incident pages
+        # page -> the author's Markdown, on incident pages; compared with each
+        # page's tail the way set_aside trims it
+        self.author_text = {page: text.strip() + "\n" for page, text in author_text.items()}
         self.aside: dict[str, _Sections | _Marked] = {}
         self.search_html: dict[str, str] = {}  # page -> its HTML as the search plugin sees it
+        self.page_html: dict[str, str] = {}  # page -> its HTML while search sees the other
         self.headings: dict[str, _Heading] = {}
         self.markdown: markdown.Markdown | None = None
 
@@ -103,6 +106,17 @@ class GeneratedHtml:
         search_part = _interleave(headings, _words(aside.blocks))
         self.search_html[page.file.src_uri] = html[:at] + search_part + html[at:]
         return html[:at] + _interleave(headings, aside.blocks) + html[at:]
+
+    def show_search_html(self, page: Page) -> None:
+        """Until show_page_html, `page.content` is what the search index keeps."""
+        search_html = self.search_html.pop(page.file.src_uri, None)
+        if search_html is not None:
+            self.page_html[page.file.src_uri] = page.content
+            page.content = search_html
+
+    def show_page_html(self, page: Page) -> None:
+        if page.file.src_uri in self.page_html:
+            page.content = self.page_html.pop(page.file.src_uri)
 
     def _heading(self, line: str, config: MkDocsConfig) -> _Heading:
         if line not in self.headings:

@@ -78,12 +78,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.content = content
         self.generated = GeneratedHtml(
             {
-                generated[i.page].src_uri: i.postmortem.body.strip() + "\n"
+                generated[i.page].src_uri: i.postmortem.body
                 for i in content.incidents
                 if i.page in generated
             }
         )
-        self.page_html: dict[str, str] = {}
         return files
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, **_: Any) -> str:
@@ -102,16 +101,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     # the length of that event it sees the words alone; the page keeps its HTML.
     @event_priority(100)
     def _show_search_text(self, context: Any, /, *, page: Page, **_: Any) -> Any:
-        search_html = self.generated.search_html.pop(page.file.src_uri, None)
-        if search_html is not None:
-            self.page_html[page.file.src_uri] = page.content
-            page.content = search_html
+        self.generated.show_search_html(page)
         return context
 
     @event_priority(-100)
     def _show_page_html(self, context: Any, /, *, page: Page, **_: Any) -> Any:
-        if page.file.src_uri in self.page_html:
-            page.content = self.page_html.pop(page.file.src_uri)
+        self.generated.show_page_html(page)
         return context
 
     on_page_context = CombinedEvent(_show_search_text, _show_page_html)
