@@ -82,12 +82,13 @@ def load_site(
     built = build_pages(aggregate, directory_urls)
     warnings += [f"{pm_id}: left out, its id cannot be part of a URL" for pm_id in built.skipped]
     incidents = [i for i in aggregate.incidents if i.page in built.pages]
+    folder = config.postmortems_dir.resolve()
     attachments = sorted(
         {
             display_path(linked, root)
             for incident in incidents
             for linked in linked_files(root / incident.postmortem.path, incident.postmortem.body)
-            if linked.is_relative_to(config.postmortems_dir.resolve())
+            if linked.is_relative_to(folder)
         }
     )
     return SiteContent(
