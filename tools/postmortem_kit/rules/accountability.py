@@ -122,7 +122,7 @@ def check_late_draft(postmortem: Postmortem, context: Context) -> Iterable[Probl
         when = (
             f"first committed {first.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
             if history
-            else ("not committed yet")
+            else "not committed yet"
         )
         yield Problem.at(
             postmortem.position(("identified",)),

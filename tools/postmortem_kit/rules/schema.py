@@ -11,12 +11,12 @@ import jsonschema_rs
 
 from postmortem_kit import dates
 from postmortem_kit.format_schema import DATE, DATE_TIME
-
-if TYPE_CHECKING:
-    from jsonschema.exceptions import ValidationError
-    from jsonschema.protocols import Validator
 from postmortem_kit.read import Postmortem
 from postmortem_kit.rules.base import Context, Problem, field, rule
+
+if TYPE_CHECKING:  # python-jsonschema is imported only for an invalid file
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 _EXPECTED_BY_PATTERN = {
     DATE: "a date like 2026-03-02",
