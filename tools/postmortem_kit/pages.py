@@ -238,12 +238,13 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
     by_type, by_pattern = aggregate.by("types"), aggregate.by("patterns")
     by_severity, by_system = aggregate.by("severity"), aggregate.by("systems")
     by_quarter = aggregate.by("quarter")
+    quarter_chart = _quarter_chart(aggregate, by_quarter)  # on the home page and the quarters'
     page(
         "index.md",
         "home.md",
         headline=aggregate.headline(),
         latest=incidents[:10],
-        chart=_quarter_chart(aggregate),
+        chart=quarter_chart,
     )
     page("types/index.md", "types.md", groups=by_type)
     for term in taxonomy.incident_types.values():
@@ -269,9 +270,8 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
             term=term,
             incidents=by_pattern.get(term.slug, []),
         )
-    page(
-        "lenses/index.md", "lenses.md", chart=_lens_chart(aggregate), matrix=aggregate.lens_matrix()
-    )
+    matrix = aggregate.lens_matrix()
+    page("lenses/index.md", "lenses.md", chart=_lens_chart(aggregate, matrix), matrix=matrix)
     page("severity/index.md", "severities.md", groups=by_severity)
     for severity in SEVERITIES:
         page(
@@ -290,7 +290,7 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
         "quarters.md",
         quarters=quarters[::-1],
         groups=by_quarter,
-        chart=_quarter_chart(aggregate),
+        chart=quarter_chart,
     )
     for quarter in quarters:
         page(f"quarters/{quarter}.md", "quarter.md", review=aggregate.review(quarter))
@@ -303,10 +303,9 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
     return SitePages(pages, skipped)
 
 
-def _quarter_chart(aggregate: Aggregate) -> str:
+def _quarter_chart(aggregate: Aggregate, per_quarter: dict[str, list[Incident]]) -> str:
     quarters = aggregate.quarters()[-12:]
     categories = list(aggregate.taxonomy.categories.values())
-    per_quarter = aggregate.by("quarter")
     series = []
     for category in categories:
         counts = [
@@ -323,11 +322,11 @@ def _categories(aggregate: Aggregate, incident: Incident) -> set[str]:
     return {aggregate.category_of(t) for t in incident.types}
 
 
-def _lens_chart(aggregate: Aggregate) -> str:
+def _lens_chart(aggregate: Aggregate, matrix: dict[tuple[str, str], int]) -> str:
     taxonomy = aggregate.taxonomy
     counts = {
         (taxonomy.lenses[lens].label, taxonomy.categories[cat].label): n
-        for (lens, cat), n in aggregate.lens_matrix().items()
+        for (lens, cat), n in matrix.items()
         if lens in taxonomy.lenses and cat in taxonomy.categories
     }
     return charts.matrix(
