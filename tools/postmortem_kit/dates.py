@@ -55,3 +55,18 @@ def is_real_date_time(value: object) -> bool:
     except ValueError:
         return False
     return True
+
+
+# The plausible range of a date (`date-range`): nothing an AI system did
+# happened before the Unix epoch, or later than tomorrow anywhere on Earth;
+# plans (due dates, monitoring, long-term fixes) reach at most ten years ahead.
+EARLIEST_DAY = dt.date(1970, 1, 1)
+PLANNING_YEARS = 10
+
+
+def latest_event_day(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=1)
+
+
+def latest_plan_day(today: dt.date) -> dt.date:
+    return today.replace(year=today.year + PLANNING_YEARS, day=min(today.day, 28))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from postmortem_kit.rules import (  # noqa: F401  (importing registers the rules)
     accountability,
     body,
+    narrative,
     repository,
     schema,
     sensitive,
