@@ -133,7 +133,7 @@ def lint_postmortem(postmortem: Postmortem, context: Context, config: Config) ->
                     postmortem.path,
                     problem.line,
                     problem.column,
-                    RULES[rule_id].level,
+                    problem.level or RULES[rule_id].level,
                     rule_id,
                     problem.message,
                 )

@@ -22,10 +22,11 @@ class Problem(NamedTuple):
     column: int
     message: str
     rule: str = ""  # set where one check reports under a second rule id
+    level: str = ""  # set where a rule raises its level for this finding (raw-html)
 
     @classmethod
-    def at(cls, where: Position, message: str, rule: str = "") -> Problem:
-        return cls(where[0], where[1], message, rule)
+    def at(cls, where: Position, message: str, rule: str = "", level: str = "") -> Problem:
+        return cls(where[0], where[1], message, rule, level)
 
 
 class Context(NamedTuple):
