@@ -230,6 +230,42 @@ CASES = [
         "warning",
         "'Lessons learned' has 5 list items",
     ),
+    (
+        "date-range",
+        edit("  long_term: 2025-04-30", "  long_term: 2099-04-30"),
+        "32:14",
+        "error",
+        "timeline.long_term: 2099-04-30 is outside the plausible range 1970-01-01 to 2036-01-01",
+    ),
+    (
+        "date-range",
+        edit("role: manager, date: 2025-02-20", "role: manager, date: 0999-02-20"),
+        "88:46",
+        "error",
+        "approvals[0].date: 0999-02-20 is outside the plausible range 1970-01-01 to 2026-01-02",
+    ),
+    # values that crashed the build or vanished from it while lint passed them
+    (
+        "schema",
+        edit("  date: 2025-02-17T15:00:00Z", "  date: 2025-02-17T23:59:60Z"),
+        "79:9",
+        "error",
+        "follow_up.date: '2025-02-17T23:59:60Z' is not a date-time with offset",
+    ),
+    (
+        "schema",
+        edit("  downtime_minutes: 0", "  downtime_minutes: " + "9" * 5000),
+        "25:21",
+        "error",
+        "impact.downtime_minutes: expected a number, got text",
+    ),
+    (
+        "schema",
+        edit("  downtime_minutes: 0", "  downtime_minutes: .inf"),
+        "25:21",
+        "error",
+        "impact.downtime_minutes: expected a number, got text",
+    ),
 ]
 
 
@@ -250,6 +286,13 @@ def test_rule_reports_exact_place(
     assert len(lines) == len(expected), run.out
     assert words in lines[0]
     assert run.exit_code == (1 if level == "error" else 0)
+
+
+def test_an_id_too_long_for_a_file_name_is_refused(repo: Repo) -> None:
+    repo.write(FINAL_NAME, edit("id: AIPM-2025-001", "id: AIPM-2025-" + "1" * 300))
+    run = repo.run("lint", "--today", TODAY)
+    assert "2:5: error schema id: " in run.out
+    assert "(AIPM, the year, 3 to 9 digits)" in run.out
 
 
 def test_clean_final_postmortem_passes_every_rule(repo: Repo) -> None:

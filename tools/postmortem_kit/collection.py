@@ -73,10 +73,11 @@ def display_path(path: Path, base: Path) -> str:
     return Path(path if relative.startswith("..") else relative).as_posix()
 
 
-def load_collection(files: Iterable[Path], base: Path) -> Collection:
+def load_collection(files: Iterable[Path], base: Path, root: Path | None = None) -> Collection:
     """Every file, read for what it says (the site, reports), not for where:
-    node positions are not kept. The linter reads each file with them."""
+    node positions are not kept. The linter reads each file with them.
+    Paths are shown relative to `base`; files that resolve outside `root` are refused."""
     with bulk_reading():
         return Collection.of(
-            read_postmortem(f, display_path(f, base), positions=False) for f in files
+            read_postmortem(f, display_path(f, base), positions=False, root=root) for f in files
         )

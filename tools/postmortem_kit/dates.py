@@ -25,7 +25,7 @@ def parse_when(value: Any) -> When | None:
     try:
         if len(value) == 10:
             return dt.date.fromisoformat(value)
-        moment = dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value.upper())  # RFC 3339 allows 't' and 'z'
     except ValueError:
         return None
     return moment if moment.tzinfo else None
@@ -51,7 +51,7 @@ def is_real_date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
     try:
-        dt.datetime.fromisoformat(value)
+        dt.datetime.fromisoformat(value.upper())
     except ValueError:
         return False
     return True

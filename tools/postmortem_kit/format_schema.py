@@ -35,14 +35,19 @@ TRIAGE_QUESTIONS = [
 DEFAULT_ID_PREFIX = "AIPM"
 
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# No leap second (23:59:60): Python's datetime, like most tools, cannot hold one.
 DATE_TIME = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
+# Three or more digits, as the format says, but not so many that the id stops
+# fitting in a file name or a URL: nine allow a billion postmortems a year.
+ID_DIGITS = (3, 9)
 
 
 def id_pattern(prefix: str = DEFAULT_ID_PREFIX) -> str:
-    return rf"^{prefix}-[0-9]{{4}}-[0-9]{{3,}}$"
+    fewest, most = ID_DIGITS
+    return rf"^{prefix}-[0-9]{{4}}-[0-9]{{{fewest},{most}}}$"
 
 
 def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict[str, Any]:

@@ -116,7 +116,9 @@ def _lint_batch(paths: list[Path], job: _Job | None = None) -> list[Finding]:
         finding
         for path in paths
         for finding in lint_postmortem(
-            read_postmortem(path, display_path(path, job.base)), job.context, job.config
+            read_postmortem(path, display_path(path, job.base), root=job.config.root),
+            job.context,
+            job.config,
         )
     ]
 

@@ -8,7 +8,10 @@ refuse what could hang or exhaust memory (aliases, deep nesting, huge files).
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -51,7 +54,6 @@ _YAML11_BOOLEANS = {
 _NULL = {"", "~", "null", "Null", "NULL"}
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_SPECIAL_FLOATS = {".inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 
 
 class Section(NamedTuple):
@@ -128,7 +130,7 @@ class Postmortem(NamedTuple):
         return next((s for s in self.sections if s.title.casefold() == wanted), None)
 
 
-_UNREADABLE = {"unreadable-file", "missing-front-matter", "yaml-syntax"}
+_UNREADABLE = {"unreadable-file", "unsafe-file", "missing-front-matter", "yaml-syntax"}
 
 
 class _Unreadable(Exception):
@@ -138,19 +140,48 @@ class _Unreadable(Exception):
 
 
 def read_postmortem(
-    path: Path, display: str | None = None, *, positions: bool = True
+    path: Path, display: str | None = None, *, positions: bool = True, root: Path | None = None
 ) -> Postmortem:
     """Read `path`; every problem becomes a finding, never an exception.
 
     Without `positions`, no node's line and column is kept (findings still have
     theirs): half the memory of a postmortem, for readers that report nothing.
+    With `root`, a file that resolves outside it (through a link) is refused.
     """
     shown = display or path.as_posix()
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_BYTES + 1, root)
+    except UnsafeFile as e:
+        return _unreadable(shown, "", 1, 1, str(e), rule="unsafe-file")
     except OSError as e:
         return _unreadable(shown, "", 1, 1, f"cannot read the file: {e.strerror}")
     return parse_postmortem(raw, shown, positions=positions)
+
+
+class UnsafeFile(Exception):
+    """A path that is not a regular file of the repository; the message says what to do."""
+
+
+def read_regular_file(path: Path, limit: int, root: Path | None = None) -> bytes:
+    """At most `limit` bytes of a regular file; never a device, pipe or socket.
+
+    A link to /dev/zero or a FIFO committed under the postmortems folder must
+    not exhaust memory or hang, so the file is opened without blocking and
+    checked before anything is read.
+    """
+    if root is not None and not path.resolve().is_relative_to(root.resolve()):
+        raise UnsafeFile(
+            "this is a link to a file outside the repository, which is never read or "
+            "published: commit the file itself instead of a link"
+        )
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(descriptor, "rb") as f:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise UnsafeFile(
+                "this is not a regular file (a device, pipe or socket), and is never read "
+                "or published: replace it with the postmortem's Markdown file"
+            )
+        return f.read(limit)
 
 
 _ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
@@ -163,9 +194,8 @@ def read_id_only(path: Path, display: str) -> Postmortem:
     repository (the pre-commit case) as slow as linting them all.
     """
     try:
-        with path.open(encoding="utf-8-sig", errors="replace") as f:
-            head = f.read(8192)
-    except OSError:
+        head = read_regular_file(path, 8192).decode("utf-8-sig", errors="replace")
+    except (OSError, UnsafeFile):
         head = ""
     front = head.split("\n---", 1)[0] if head.startswith("---") else ""
     found = _ID_LINE.search(front)
@@ -336,16 +366,27 @@ class _FrontMatterReader:
             return _YAML11_BOOLEANS[text]
         if text in _NULL:
             return None
-        if _INT.fullmatch(text):
-            return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
-        if _FLOAT.fullmatch(text):
-            return float(text)
-        if text.lower() in _SPECIAL_FLOATS:
-            return _SPECIAL_FLOATS[text.lower()]
-        return text
+        return _number(text)
 
     def _problem(self, line: int, column: int, rule: str, message: str) -> None:
         self.problems.append(Finding(self.path, line, column, ERROR, rule, message))
+
+
+def _number(text: str) -> int | float | str:
+    """A plain scalar as a number where it is one JSON can hold, else the text.
+
+    `.inf`, `.nan` and `1e999` stay text (JSON has no such numbers, so the
+    schema reports them where a number is expected), and so does an integer
+    too long for Python to convert (over 4,300 digits).
+    """
+    try:
+        if _INT.fullmatch(text):
+            return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
+        if _FLOAT.fullmatch(text) and math.isfinite(number := float(text)):
+            return number
+    except ValueError:
+        pass
+    return text
 
 
 class _PositionedBlockParser(BlockParser):

@@ -14,6 +14,9 @@ from postmortem_kit.rules import (  # noqa: F401  (importing registers the rules
 from postmortem_kit.rules.base import RULES, Context, Rule, reported_elsewhere
 
 reported_elsewhere("unreadable-file", "The file cannot be read as text (size, encoding).")
+reported_elsewhere(
+    "unsafe-file", "Not a regular file, or a link that resolves outside the repository."
+)
 reported_elsewhere("missing-front-matter", "The file does not start with YAML front matter.")
 reported_elsewhere(
     "yaml-syntax", "Front matter that is not valid YAML, or uses anchors or deep nesting."

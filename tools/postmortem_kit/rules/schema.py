@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from postmortem_kit import dates
-from postmortem_kit.format_schema import DATE, DATE_TIME
+from postmortem_kit.format_schema import DATE, DATE_TIME, ID_DIGITS, id_pattern
 from postmortem_kit.read import Postmortem
 from postmortem_kit.rules.base import Context, Problem, field, rule
 
@@ -152,9 +152,10 @@ def _expected(schema: dict[str, Any]) -> str:
     pattern = schema.get("pattern")
     if pattern in _EXPECTED_BY_PATTERN:
         return _EXPECTED_BY_PATTERN[pattern]
-    if pattern and pattern.endswith("-[0-9]{4}-[0-9]{3,}$"):
+    if pattern and pattern.endswith(id_pattern("")[1:]):
         prefix = pattern[1:].split("-")[0]
-        return f"an id like {prefix}-2026-001 ({prefix}, the year, three or more digits)"
+        fewest, most = ID_DIGITS
+        return f"an id like {prefix}-2026-001 ({prefix}, the year, {fewest} to {most} digits)"
     if pattern:
         return f"text matching {pattern}"
     kinds = schema.get("type", "")

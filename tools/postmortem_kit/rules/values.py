@@ -8,9 +8,14 @@ from typing import Any
 
 from postmortem_kit.dates import (
     DATE_TIME_WITHOUT_OFFSET,
+    EARLIEST_DAY,
     NAIVE_DATE_TIME_IN_TEXT,
+    PLANNING_YEARS,
     When,
+    as_date,
     is_before,
+    latest_event_day,
+    latest_plan_day,
     parse_when,
 )
 from postmortem_kit.read import NodePath, Postmortem
@@ -82,6 +87,51 @@ def check_timeline_order(postmortem: Postmortem, context: Context) -> Iterable[P
 
 def _when(postmortem: Postmortem, path: NodePath) -> When | None:
     return parse_when(postmortem.get(*path))
+
+
+EACH = "*"  # every item of a list, in a path of DATED_FIELDS
+# Dates of what happened, and dates of what is planned (which may lie ahead).
+EVENT_DATES = [
+    ("identified",),
+    ("resolved",),
+    *(("timeline", step) for step in TIMELINE if step != "long_term"),
+    ("approvals", EACH, "date"),
+]
+PLAN_DATES = [
+    ("timeline", "long_term"),
+    ("follow_up", "date"),
+    ("monitoring", "until"),
+    ("actions", EACH, "due"),
+]
+
+
+@rule("date-range", "error")
+def check_date_range(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """A date outside the plausible range (1970 to tomorrow; plans up to ten years ahead)."""
+    latest_event, latest_plan = latest_event_day(context.today), latest_plan_day(context.today)
+    for paths, latest, why in [
+        (EVENT_DATES, latest_event, "tomorrow"),
+        (PLAN_DATES, latest_plan, f"{PLANNING_YEARS} years ahead"),
+    ]:
+        for path in (p for pattern in paths for p in _expand(postmortem, pattern)):
+            when = parse_when(postmortem.get(*path))
+            if when and not EARLIEST_DAY <= as_date(when) <= latest:
+                yield Problem.at(
+                    postmortem.position(path),
+                    f"{field(path)}: {postmortem.get(*path)} is outside the plausible range "
+                    f"{EARLIEST_DAY} to {latest} ({why}): check the year",
+                )
+
+
+def _expand(postmortem: Postmortem, pattern: NodePath) -> Iterable[NodePath]:
+    """The paths `pattern` stands for in `postmortem`: one per list item at each EACH."""
+    if EACH not in pattern:
+        yield pattern
+        return
+    at = pattern.index(EACH)
+    items = postmortem.get(*pattern[:at])
+    for i in range(len(items) if isinstance(items, list) else 0):
+        yield from _expand(postmortem, (*pattern[:at], i, *pattern[at + 1 :]))
 
 
 @rule("duplicate-action-id", "error")
