@@ -49,6 +49,7 @@ def site_repo(repo: Repo) -> Repo:
             title="title: Secret project Bluebird leaked its prompt",
             incident_types="incident_types: [prompt-injection]",
             identified="identified: 2025-05-02",
+            resolved="resolved: 2025-05-20",
             visibility="visibility: internal",
         )
         .replace("prior_similar: false", "prior_similar: true")
@@ -257,6 +258,7 @@ def test_new_postmortem_appears_everywhere_with_no_other_edit(site_repo: Repo) -
         postmortem(
             "AIPM-2026-001",
             identified="identified: 2026-02-01",
+            resolved="resolved: 2026-02-03",
             incident_types="incident_types: [data-poisoning]",
             systems="systems: [feature-store]",
         ),
@@ -297,7 +299,7 @@ def test_actions_page_lists_open_actions_overdue_first(site_repo: Repo) -> None:
             "    due: 2025-02-28\n    status: done", "    due: 2025-02-28\n    status: in-progress"
         )
         .replace(
-            "    due: 2025-03-31\n    status: done", "    due: 2099-03-31\n    status: planned"
+            "    due: 2025-03-31\n    status: done", "    due: 2030-03-31\n    status: planned"
         )
     )
     site_repo.write(
@@ -306,7 +308,7 @@ def test_actions_page_lists_open_actions_overdue_first(site_repo: Repo) -> None:
     )
     assert build(site_repo).returncode == 0
     page = html(site_repo, "actions")
-    assert page.index("2025-02-28 <strong>overdue</strong>") < page.index("2099-03-31")
+    assert page.index("2025-02-28 <strong>overdue</strong>") < page.index("2030-03-31")
     assert page.count("<tr>") == 3  # a header and the two open actions; done ones are not listed
 
 
@@ -318,7 +320,7 @@ def test_unknown_incident_type_fails_a_strict_build(site_repo: Repo) -> None:
     done = build(site_repo)
     assert done.returncode == 1
     assert (
-        "postmortems/2025/AIPM-2025-009-typo.md: does not follow the format; "
+        "postmortems/2025/AIPM-2025-009-typo.md: left out; "
         "`postmortem lint postmortems/2025/AIPM-2025-009-typo.md` says why"
     ) in done.stderr
 

@@ -28,12 +28,12 @@ def slug(text: str) -> str:
 
 
 def quarter_of(day: dt.date) -> str:
-    return f"{day.year}-q{(day.month - 1) // 3 + 1}"
+    return f"{day.year:04d}-q{(day.month - 1) // 3 + 1}"
 
 
 def previous_quarter(quarter: str) -> str:
     year, number = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}-q4" if number == 1 else f"{year}-q{number - 1}"
+    return f"{year - 1:04d}-q4" if number == 1 else f"{year:04d}-q{number - 1}"
 
 
 def is_visible(postmortem: Postmortem, audience: str) -> bool:
@@ -144,6 +144,25 @@ def incident_of(postmortem: Postmortem) -> Incident | None:
     )
 
 
+# Keys whose values are ids of other postmortems.
+REFERENCE_KEYS = ("related", "not_similar")
+
+
+def _without_hidden_references(incident: Incident, shown: set[str]) -> Incident:
+    """The incident with references to postmortems the audience cannot see
+    taken out, before any page, count or export reads them."""
+    data = incident.data
+    hidden = {
+        key: [i for i in data[key] if isinstance(i, str) and i in shown]
+        for key in REFERENCE_KEYS
+        if isinstance(data.get(key), list)
+        and not all(isinstance(i, str) and i in shown for i in data[key])
+    }
+    if not hidden:
+        return incident
+    return incident._replace(postmortem=incident.postmortem._replace(data={**data, **hidden}))
+
+
 def _texts(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
@@ -208,6 +227,8 @@ class Aggregate(NamedTuple):
             key=lambda i: (i.identified, i.id),
             reverse=True,
         )
+        shown = {i.id for i in incidents}
+        incidents = [_without_hidden_references(i, shown) for i in incidents]
         by_id = {i.id: i for i in incidents}
         referenced_by: dict[str, list[Incident]] = defaultdict(list)
         for incident in incidents:
@@ -234,12 +255,15 @@ class Aggregate(NamedTuple):
         return term.parent if term else "other"
 
     def quarters(self) -> list[str]:
-        """Every quarter from the first incident to the last, gaps included."""
+        """The quarters that have incidents, oldest first."""
+        return sorted({i.quarter for i in self.incidents})
+
+    def recent_quarters(self, count: int) -> list[str]:
+        """The last `count` quarters up to the latest incident's, gaps included."""
         if not self.incidents:
             return []
-        last, first = self.incidents[0].quarter, self.incidents[-1].quarter
-        quarters = [last]
-        while quarters[-1] != first:
+        quarters = [self.incidents[0].quarter]
+        while len(quarters) < count:
             quarters.append(previous_quarter(quarters[-1]))
         return quarters[::-1]
 

@@ -19,7 +19,7 @@ from postmortem_kit.collection import (
 from postmortem_kit.config import Config
 from postmortem_kit.findings import Finding
 from postmortem_kit.format_schema import build_schema
-from postmortem_kit.history import SHALLOW_WARNING, read_history
+from postmortem_kit.history import SHALLOW_WARNING, FileHistory, read_history
 from postmortem_kit.read import Postmortem, read_id_only, read_postmortem
 from postmortem_kit.rules import RULES, Context
 from postmortem_kit.rules.schema import SchemaValidator
@@ -63,21 +63,49 @@ def lint_repository(
         targets = [p for p in paths if is_postmortem_file(p)] if paths else everything
         every_file = {os.path.abspath(p): p for p in [*everything, *targets]}.values()
         every_id = [read_id_only(p, display_path(p, base)) for p in every_file]
-        now = dt.datetime.combine(today, dt.time.max, dt.UTC) if today else dt.datetime.now(dt.UTC)
         history = None
         if targets and config.level("late-draft", RULES["late-draft"].level) != "off":
             history = read_history(config.root, config.postmortems_dir)
-        context = Context(
-            collection=Collection.of(every_id),
-            taxonomy=taxonomy,
-            validator=SchemaValidator(build_schema(taxonomy, config.id_prefix)),
-            today=today or dt.date.today(),
-            now=now,
-            history=history.by_display_path(base) if history else None,
+        context = lint_context(
+            config,
+            taxonomy,
+            Collection.of(every_id),
+            today,
+            history.by_display_path(base) if history else None,
         )
         findings = _lint_files(targets, _Job(context, config, base))
     notes = (SHALLOW_WARNING,) if history and history.shallow else ()
     return LintResult(len(targets), findings, notes)
+
+
+def lint_context(
+    config: Config,
+    taxonomy: Taxonomy,
+    collection: Collection,
+    today: dt.date | None = None,
+    history: dict[str, FileHistory] | None = None,
+) -> Context:
+    """What the rules consult; without `history`, rules that need git are skipped."""
+    now = dt.datetime.combine(today, dt.time.max, dt.UTC) if today else dt.datetime.now(dt.UTC)
+    return Context(
+        collection=collection,
+        taxonomy=taxonomy,
+        validator=SchemaValidator(build_schema(taxonomy, config.id_prefix)),
+        today=today or dt.date.today(),
+        now=now,
+        history=history,
+    )
+
+
+def accepts(postmortem: Postmortem, context: Context, config: Config) -> bool:
+    """Whether lint passes the file: it reads, it follows the schema, and no rule
+    reports an error. The site publishes only such files, so nothing lint lets
+    through can break a build; the schema holds whatever the configuration says."""
+    return (
+        postmortem.readable
+        and context.validator.is_valid(postmortem.data)
+        and not any(f.level == "error" for f in lint_postmortem(postmortem, context, config))
+    )
 
 
 class _Job(NamedTuple):

@@ -12,12 +12,18 @@ page's Markdown and puts it back into the HTML Markdown made of the rest:
 - any other page (or an incident page with anything else in it) keeps its
   Markdown, with each HTML block replaced by a mark.
 
+Everything Markdown renders (the author's text above all) is sanitised;
+only our own blocks, whose values were escaped as they were written, skip it.
+A mark is a comment with a token drawn for each build, which no author can
+write in advance; a mark that is not ours is removed like any comment.
+
 The search plugin gets the words of that HTML rather than its markup.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any, NamedTuple
 
 import markdown
@@ -26,9 +32,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
+from postmortem_kit.sanitize import clean_html, clean_inline_text
+
 # A block of final HTML in a generated page.
 HTML_BLOCK = re.compile(r"^<(table|ul|div|figure)\b.*?^</\1>$", re.DOTALL | re.MULTILINE)
-BLOCK_MARK = re.compile(r"<!--pm-block-(\d+)-->")
 HEADING_LINE = re.compile(r"^(#{1,6} .*)$", re.MULTILINE)
 ONLY_HTML = re.compile(
     r"(?:\s*(?:<(table|ul|div|figure)\b.*?^</\1>$|<p>[^\n]*</p>$|<hr>$))*\s*",
@@ -50,7 +57,7 @@ class _Sections(NamedTuple):
 
 
 class _Marked(NamedTuple):
-    blocks: list[str]  # block i replaced <!--pm-block-i--> in the Markdown
+    blocks: list[str]  # block i replaced the mark numbered i in the Markdown
 
 
 class _Heading(NamedTuple):
@@ -70,6 +77,8 @@ class GeneratedHtml:
         self.page_html: dict[str, str] = {}  # page -> its HTML while search sees the other
         self.headings: dict[str, _Heading] = {}
         self.markdown: markdown.Markdown | None = None
+        self.mark = f"pm-block-{secrets.token_hex(8)}"
+        self.marks = re.compile(rf"<!--{self.mark}-(\d+)-->")
 
     def set_aside(self, page: str, text: str) -> str:
         """The Markdown of a generated page that Markdown still has to render."""
@@ -84,21 +93,26 @@ class GeneratedHtml:
 
         def mark(match: re.Match[str]) -> str:
             blocks.append(match.group(0))
-            return f"<!--pm-block-{len(blocks) - 1}-->"
+            return f"<!--{self.mark}-{len(blocks) - 1}-->"
 
         self.aside[page] = _Marked(blocks)
-        return HTML_BLOCK.sub(mark, text)
+        # only what we generated is set aside: the author's text is Markdown's
+        return HTML_BLOCK.sub(mark, text[:end]) + text[end:]
 
     def put_back(self, page: Page, html: str, config: MkDocsConfig) -> str:
         """The page's HTML, whole; its search version is kept in `search_html`."""
         aside = self.aside.pop(page.file.src_uri, None)
         if aside is None:
             return html
+        _clean_toc(page.toc.items)
         if isinstance(aside, _Marked):
+            parts = self.marks.split(html)  # HTML, a mark's number, HTML, ...
+            pieces, numbers = [clean_html(p) for p in parts[0::2]], list(map(int, parts[1::2]))
             if not (page.meta.get("search") or {}).get("exclude"):
-                search_html = _at_marks(html, _words(aside.blocks))
-                self.search_html[page.file.src_uri] = search_html
-            return _at_marks(html, aside.blocks)
+                words = _words(aside.blocks)
+                self.search_html[page.file.src_uri] = _between(pieces, numbers, words)
+            return _between(pieces, numbers, aside.blocks)
+        html = clean_html(html)
         headings = _with_unique_ids(page, [self._heading(line, config) for line in aside.headings])
         _add_to_toc(page, [heading.toc for heading in headings if heading.toc])
         title_end = TITLE_END.search(html)
@@ -186,8 +200,18 @@ def _interleave(headings: list[_Heading], blocks: list[str]) -> str:
     return "\n" + lead + "".join(f"\n{heading.html}\n{block}" for heading, block in pairs)
 
 
-def _at_marks(html: str, blocks: list[str]) -> str:
-    return BLOCK_MARK.sub(lambda mark: blocks[int(mark.group(1))], html)
+def _between(pieces: list[str], numbers: list[int], blocks: list[str]) -> str:
+    """The pieces of a page, with the block numbered `numbers[i]` after piece i."""
+    filled = [pieces[0]]
+    for number, piece in zip(numbers, pieces[1:], strict=True):
+        filled += [blocks[number], piece]
+    return "".join(filled)
+
+
+def _clean_toc(items: list[AnchorLink]) -> None:
+    for item in items:
+        item.title = clean_inline_text(item.title)
+        _clean_toc(item.children)
 
 
 def _words(blocks: list[str]) -> list[str]:

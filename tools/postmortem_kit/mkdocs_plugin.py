@@ -65,11 +65,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 files.append(
                     File(attachment, str(content.root), config.site_dir, config.use_directory_urls)
                 )
-        if self.set_nav:  # our index pages, then the repository's own pages
+        if self.set_nav:  # our index pages, then the pages of docs_dir, nothing else
+            docs_dir = Path(config.docs_dir).resolve()
             own = [
                 f.src_uri
                 for f in files.documentation_pages()
-                if f.src_uri not in self.generated_sources
+                if f.abs_src_path and Path(f.abs_src_path).resolve().is_relative_to(docs_dir)
             ]
             config.nav = _nav(NAV) + sorted(own)
         json_text = incidents_json(content, lambda page: generated[page].url)

@@ -3,8 +3,9 @@
 `build_pages` returns every page, keyed by its path (`types/hallucination.md`).
 The MkDocs plugin hands them to MkDocs; `postmortem pages --out DIR` writes
 them for any other builder. Every value from front matter goes through the
-`md` filter (or `json` in page meta), so a title with `<script>`, `|` or `*`
-shows as text.
+`md` filter (Markdown) or `e` (HTML), so a title with `<script>`, `|` or `*`
+shows as text. A page's title is set in its meta from the data, escaped for
+HTML once: themes print it as it is, in `<title>` too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import html
 import json
 import posixpath
 import re
-from typing import Any, NamedTuple
+from typing import Any
 
 from jinja2 import ChainableUndefined, Environment, PackageLoader, pass_context
 
@@ -71,19 +72,14 @@ OWASP_LLM_2025 = {
     "LLM09": "Misinformation",
     "LLM10": "Unbounded Consumption",
 }
-# Index pages list postmortems that search finds on their own pages: indexing
-# the lists again only buries the postmortem under pages that mention its id.
-UNSEARCHED = {
-    "type.md",
-    "root_cause.md",
-    "severity.md",
-    "system.md",
-    "quarter.md",
-    "quarters.md",
-    "actions.md",
-    "controls.md",
-    "near_misses.md",
-    "lessons.md",
+# How search treats each kind of page. Index pages list postmortems that
+# search finds on their own pages: indexing the lists again only buries the
+# postmortem under pages that mention its id.
+UNSEARCHED = ["type.md", "root_cause.md", "severity.md", "system.md", "quarter.md"]
+UNSEARCHED += ["quarters.md", "actions.md", "controls.md", "near_misses.md", "lessons.md"]
+SEARCH: dict[str, dict[str, Any]] = {
+    "incident.md": {"boost": 10},
+    **{template: {"exclude": True} for template in UNSEARCHED},
 }
 STYLESHEET = "assets/postmortems.css"
 STYLE = """\
@@ -94,7 +90,6 @@ STYLE = """\
 .pm-chart svg { max-width: 100%; height: auto; }
 .pm-chart figcaption { font-style: normal; }
 """
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def md(value: Any) -> str:
@@ -204,12 +199,8 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{href}">{html.escape(text, quote=False)}</a>'
 
 
-class SitePages(NamedTuple):
-    pages: dict[str, str]  # path -> Markdown
-    skipped: list[str]  # why some postmortems are not on the site
-
-
-def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
+def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, str]:
+    """Every page of the site as Markdown, by its path."""
     env = _with_taxonomy(_environment(), aggregate)
     taxonomy = aggregate.taxonomy
     common = {
@@ -224,16 +215,13 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
     }
     pages: dict[str, str] = {}
 
-    def page(path: str, template_name: str, **context: Any) -> None:
+    def page(path: str, template_name: str, title: str, **context: Any) -> None:
         text = env.get_template(template_name).render(common, page=path, **context)
-        if template_name in UNSEARCHED:
-            text = "---\nsearch:\n  exclude: true\n---\n\n" + text
-        pages[path] = text
+        pages[path] = _meta(title, SEARCH.get(template_name)) + text
 
-    skipped = [i.id for i in aggregate.incidents if not SAFE_ID.fullmatch(i.id)]
-    incidents = [i for i in aggregate.incidents if i.id not in skipped]
+    incidents = aggregate.incidents
     for incident in incidents:
-        page(incident.page, "incident.md", incident=incident)
+        page(incident.page, "incident.md", f"{incident.id}: {incident.title}", incident=incident)
 
     by_type, by_pattern = aggregate.by("types"), aggregate.by("patterns")
     by_severity, by_system = aggregate.by("severity"), aggregate.by("systems")
@@ -242,17 +230,20 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
     page(
         "index.md",
         "home.md",
+        "AI incident postmortems",
         headline=aggregate.headline(),
         latest=incidents[:10],
         chart=quarter_chart,
     )
-    page("types/index.md", "types.md", groups=by_type)
+    page("types/index.md", "types.md", "Incident types", groups=by_type)
     for term in taxonomy.incident_types.values():
-        page(f"types/{term.slug}.md", "type.md", term=term, incidents=by_type.get(term.slug, []))
+        incidents_of_type = by_type.get(term.slug, [])
+        page(f"types/{term.slug}.md", "type.md", term.label, term=term, incidents=incidents_of_type)
     frequency = aggregate.pattern_frequency()
     page(
         "root-causes/index.md",
         "root_causes.md",
+        "Root causes",
         groups=by_pattern,
         chart=charts.horizontal_bars(
             "root-cause-frequency",
@@ -267,44 +258,86 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
         page(
             f"root-causes/{term.slug}.md",
             "root_cause.md",
+            term.label,
             term=term,
             incidents=by_pattern.get(term.slug, []),
         )
     matrix = aggregate.lens_matrix()
-    page("lenses/index.md", "lenses.md", chart=_lens_chart(aggregate, matrix), matrix=matrix)
-    page("severity/index.md", "severities.md", groups=by_severity)
+    page(
+        "lenses/index.md",
+        "lenses.md",
+        "Lenses",
+        chart=_lens_chart(aggregate, matrix),
+        matrix=matrix,
+    )
+    page("severity/index.md", "severities.md", "Severity", groups=by_severity)
     for severity in SEVERITIES:
         page(
             f"severity/{severity}.md",
             "severity.md",
+            f"Severity: {severity}",
             severity=severity,
             incidents=by_severity.get(severity, []),
         )
     systems = {slug(name): name for name in sorted(by_system, key=str.lower)}
-    page("systems/index.md", "systems.md", systems=systems, groups=by_system)
+    page("systems/index.md", "systems.md", "Systems", systems=systems, groups=by_system)
     for system_slug, name in systems.items():
-        page(f"systems/{system_slug}.md", "system.md", name=name, incidents=by_system[name])
+        page(
+            f"systems/{system_slug}.md",
+            "system.md",
+            f"System: {name}",
+            name=name,
+            incidents=by_system[name],
+        )
     quarters = aggregate.quarters()
     page(
         "quarters/index.md",
         "quarters.md",
+        "Quarterly review",
         quarters=quarters[::-1],
         groups=by_quarter,
         chart=quarter_chart,
     )
     for quarter in quarters:
-        page(f"quarters/{quarter}.md", "quarter.md", review=aggregate.review(quarter))
-    page("actions/index.md", "actions.md", owners=aggregate.open_actions_by_owner())
-    page("controls/index.md", "controls.md", controls=aggregate.controls())
-    page("near-misses/index.md", "near_misses.md", incidents=by_severity.get("near-miss", []))
-    page("lessons/index.md", "lessons.md", incidents=[i for i in incidents if i.lessons()])
-    page("guide/index.md", "guide.md", template=render_blank(), questions=TRIAGE_QUESTIONS)
-    page("guide/taxonomy.md", "taxonomy.md")
-    return SitePages(pages, skipped)
+        page(
+            f"quarters/{quarter}.md",
+            "quarter.md",
+            f"Quarterly review: {quarter}",
+            review=aggregate.review(quarter),
+        )
+    page(
+        "actions/index.md",
+        "actions.md",
+        "Open corrective actions",
+        owners=aggregate.open_actions_by_owner(),
+    )
+    page("controls/index.md", "controls.md", "Controls", controls=aggregate.controls())
+    near_misses = by_severity.get("near-miss", [])
+    page("near-misses/index.md", "near_misses.md", "Near-misses", incidents=near_misses)
+    with_lessons = [i for i in incidents if i.lessons()]
+    page("lessons/index.md", "lessons.md", "Lessons learned", incidents=with_lessons)
+    page(
+        "guide/index.md",
+        "guide.md",
+        "Writing a postmortem",
+        template=render_blank(),
+        questions=TRIAGE_QUESTIONS,
+    )
+    page("guide/taxonomy.md", "taxonomy.md", "Taxonomy")
+    return pages
+
+
+def _meta(title: str, search: dict[str, Any] | None) -> str:
+    """A page's meta block: YAML whose values are JSON, which escapes whatever they hold."""
+    meta: dict[str, Any] = {"title": html.escape(" ".join(title.split()))}
+    if search:
+        meta["search"] = search
+    lines = "".join(f"{key}: {json.dumps(value)}\n" for key, value in meta.items())
+    return f"---\n{lines}---\n\n"
 
 
 def _quarter_chart(aggregate: Aggregate, per_quarter: dict[str, list[Incident]]) -> str:
-    quarters = aggregate.quarters()[-12:]
+    quarters = aggregate.recent_quarters(12)
     categories = list(aggregate.taxonomy.categories.values())
     series = []
     for category in categories:

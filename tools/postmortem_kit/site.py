@@ -14,13 +14,19 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from postmortem_kit.aggregate import Aggregate, Incident
-from postmortem_kit.collection import display_path, find_postmortem_files, load_collection
+from postmortem_kit.collection import (
+    Collection,
+    display_path,
+    find_postmortem_files,
+    load_collection,
+)
 from postmortem_kit.config import find_root, load_config
-from postmortem_kit.format_schema import VISIBILITIES, build_schema
+from postmortem_kit.format_schema import VISIBILITIES
 from postmortem_kit.history import SHALLOW_WARNING, FileHistory, read_history
+from postmortem_kit.lint import accepts, lint_context
 from postmortem_kit.pages import STYLE, STYLESHEET, build_pages, page_url
+from postmortem_kit.read import Postmortem
 from postmortem_kit.rules import RULES
-from postmortem_kit.rules.schema import SchemaValidator
 from postmortem_kit.taxonomy import load_taxonomy
 
 AUDIENCE_VARIABLE = "POSTMORTEM_AUDIENCE"
@@ -39,7 +45,7 @@ class SiteContent(NamedTuple):
     incidents: list[Incident]  # those with a page, newest first
     warnings: list[str]  # postmortems that are invalid or left out, with why
     history: dict[str, FileHistory]  # by postmortem path
-    attachments: list[str]  # files next to visible postmortems that they link to
+    attachments: list[str]  # files that published postmortems link to, from the root
 
 
 def choose_audience(configured: str | None) -> str:
@@ -60,62 +66,136 @@ def load_site(
     directory_urls: bool = True,
     with_history: bool = True,
 ) -> SiteContent:
+    """What a build for `audience` publishes: only postmortems that pass lint
+    and that the audience may see, and only the files those link to."""
     root = find_root(start)
     config = load_config(root, set(RULES))
     taxonomy = load_taxonomy(config.taxonomy)
-    collection = load_collection(find_postmortem_files(config.postmortems_dir), root)
-    validator = SchemaValidator(build_schema(taxonomy, config.id_prefix))
-    warnings = []
+    today = today or dt.date.today()
+    collection = load_collection(find_postmortem_files(config.postmortems_dir), root, root)
+    context = lint_context(config, taxonomy, collection, today)
+    accepted, warnings = [], []
     for pm in collection.postmortems:
-        if not pm.readable:
-            why = pm.problems[0].message
-            warnings.append(f"{pm.path}: left out, unreadable ({why}); run `postmortem lint`")
-        elif not validator.fast.is_valid(pm.data):
-            warnings.append(
-                f"{pm.path}: does not follow the format; `postmortem lint {pm.path}` says why"
-            )
+        if accepts(pm, context, config):
+            accepted.append(pm)
+        else:
+            warnings.append(f"{pm.path}: left out; `postmortem lint {pm.path}` says why")
     history = read_history(root, config.postmortems_dir) if with_history else None
     if history and history.shallow:
         warnings.append(SHALLOW_WARNING)
-    files = history.files if history else {}
-    aggregate = Aggregate.of(collection, taxonomy, audience, today or dt.date.today(), files)
-    built = build_pages(aggregate, directory_urls)
-    warnings += [f"{pm_id}: left out, its id cannot be part of a URL" for pm_id in built.skipped]
-    incidents = [i for i in aggregate.incidents if i.page in built.pages]
-    folder = config.postmortems_dir.resolve()
-    attachments = sorted(
-        {
-            display_path(linked, root)
-            for incident in incidents
-            for linked in linked_files(root / incident.postmortem.path, incident.postmortem.body)
-            if linked.is_relative_to(folder)
-        }
-    )
+    files = history.by_display_path(root) if history else {}
+    aggregate = Aggregate.of(Collection.of(accepted), taxonomy, audience, today, files)
+    pages = build_pages(aggregate, directory_urls)
+    published = {i.postmortem.path for i in aggregate.incidents}
+    left_out = [pm for pm in collection.postmortems if pm.path not in published]
+    attachments = Attachments.of(root, config.postmortems_dir, aggregate.incidents, left_out)
     return SiteContent(
-        root, config.postmortems_dir, audience, built.pages, incidents, warnings, files, attachments
+        root,
+        config.postmortems_dir,
+        audience,
+        pages,
+        aggregate.incidents,
+        warnings + attachments.warnings,
+        files,
+        attachments.files,
     )
 
 
 # Where Markdown or HTML names another file: [text](target), ![alt](target),
-# a reference `[name]: target`, or an HTML src/href attribute.
+# a reference `[name]: target`, or an HTML src/href attribute (the last group).
 _LINK_TARGET = re.compile(
     r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)|\b(?:src|href)=[\"']([^\"']+)",
     re.MULTILINE,
 )
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkdn", ".mkd"}
+# What the site publishes next to a postmortem: files a browser shows as an
+# image, a document or text. Never HTML, SVG or XML, which run script when
+# opened from the site's own address.
+ATTACHMENT_SUFFIXES = {
+    *(".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"),
+    *(".pdf", ".txt", ".log", ".csv", ".tsv", ".json", ".jsonl"),
+}
 
 
-def linked_files(postmortem: Path, body: str) -> set[Path]:
-    """The files other than Markdown that a postmortem's text links to by a
-    relative path (screenshots, attachments), resolved from its folder."""
-    found = set()
+class Link(NamedTuple):
+    target: str  # as the author wrote it, without #fragment or ?query
+    path: Path  # the file it names, from the postmortem's folder (links not followed)
+    markdown_page: bool  # a Markdown link to a .md file: MkDocs resolves those itself
+
+
+def links_in(postmortem: Path, body: str) -> list[Link]:
+    """The links of a postmortem's text to other files by a relative path."""
+    links = []
     for match in _LINK_TARGET.finditer(body):
-        target = unquote(next(t for t in match.groups() if t).split("#")[0].split("?")[0])
-        if not target or target.startswith("/") or ":" in target or target.endswith(".md"):
-            continue  # an anchor, an absolute path or URL, or a page MkDocs resolves itself
-        path = (postmortem.parent / target).resolve()
-        if path.is_file():
-            found.add(path)
-    return found
+        written = next(t for t in match.groups() if t)
+        target = unquote(written.split("#")[0].split("?")[0])
+        if not target or target.startswith("/") or ":" in target:
+            continue  # an anchor, an absolute path or a URL
+        path = Path(os.path.normpath(postmortem.parent / target))
+        html = match.group(3) is not None
+        links.append(Link(target, path, target.endswith(".md") and not html))
+    return links
+
+
+class Attachments(NamedTuple):
+    files: list[str]  # paths from the repository root, to publish
+    warnings: list[str]  # links that named a file the site does not publish
+
+    @classmethod
+    def of(
+        cls,
+        root: Path,
+        folder: Path,
+        published: list[Incident],
+        left_out: list[Postmortem],
+    ) -> Attachments:
+        """The files that published postmortems link to, decided on where each
+        link resolves: inside the postmortems folder, a regular file of a kind
+        we publish, and not also linked from a postmortem this build leaves out."""
+        folder = folder.resolve()
+        withheld = {
+            _resolved(link.path)
+            for pm in left_out
+            for link in links_in(root / pm.path, pm.body)  # all of it, if unreadable
+        }
+        files, warnings = set(), []
+        for incident in published:
+            path = incident.postmortem.path
+            for link in links_in(root / path, incident.postmortem.body):
+                resolved = _resolved(link.path)
+                if resolved is None or (link.markdown_page and resolved.suffix == ".md"):
+                    continue  # a missing file or a page: MkDocs reports or resolves it
+                why = _not_published(resolved, folder, withheld)
+                if why:
+                    warnings.append(f"{path}: the link to {link.target} is not published: {why}")
+                else:
+                    files.add(display_path(link.path, root))
+        return cls(sorted(files), warnings)
+
+
+def _resolved(path: Path) -> Path | None:
+    """Where `path` leads once every link is followed; None if nothing is there."""
+    try:
+        resolved = path.resolve()
+        return resolved if resolved.exists() else None
+    except (OSError, RuntimeError):  # a name too long, a loop of links
+        return None
+
+
+def _not_published(resolved: Path, folder: Path, withheld: set[Path | None]) -> str:
+    """Why the file a link resolves to is not published, or '' when it is."""
+    if not resolved.is_relative_to(folder):
+        return "it is outside the postmortems folder"
+    if resolved.suffix.lower() in MARKDOWN_SUFFIXES:
+        return "it is a Markdown file; link to a postmortem as [text](its-file-name.md)"
+    if not resolved.is_file():
+        return "it is not a regular file"
+    if resolved.suffix.lower() not in ATTACHMENT_SUFFIXES:
+        kinds = ", ".join(sorted(ATTACHMENT_SUFFIXES))
+        return f"the site publishes only these kinds of file: {kinds}"
+    if resolved in withheld:
+        return "a postmortem left out of this build links to it too"
+    return ""
 
 
 def incidents_json(content: SiteContent, url_of: Callable[[str], str]) -> str:

@@ -61,11 +61,14 @@ class SchemaValidator:
             self._detailed = Draft202012Validator(self.schema, format_checker=checker)
         return self._detailed
 
+    def is_valid(self, instance: Any) -> bool:
+        return not any(True for _ in self.iter_errors(instance))
+
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
         try:
             if self.fast.is_valid(instance):
                 return iter(())
-        except ValueError:  # a value JSON cannot hold (e.g. NaN): take the slow path
+        except ValueError:  # a value JSON cannot hold: take the slow path
             pass
         return self.detailed.iter_errors(instance)
 

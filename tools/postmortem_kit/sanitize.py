@@ -1,0 +1,109 @@
+"""The narrative's HTML, made safe to publish: what Markdown and Material
+produce is kept, anything that could run script or reach elsewhere is dropped.
+
+A postmortem's text is untrusted: a prompt-injection postmortem quotes the
+injection, a harmful-output one the output. Quoted in a code span or a fenced
+block it is text, and stays visible as written; raw HTML outside them is
+cleaned here by nh3 (the Python binding of Ammonia, a maintained sanitiser
+with an HTML5 parser) against an allow-list. The `raw-html` lint rule tells
+authors where their text would be changed.
+"""
+
+from __future__ import annotations
+
+import nh3
+
+# What Python-Markdown (tables, toc, footnotes, admonitions, attr lists) and
+# Material (code highlighting, details, content tabs) write into a page.
+TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "label",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "var",
+}
+ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style", "scope"},
+    "ol": {"start", "type"},
+    "details": {"open"},
+    "label": {"for"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+}
+# Relative URLs (screenshots, other postmortems, #anchors) pass; of the
+# absolute ones, only these schemes: no javascript:, data: or vbscript:.
+URL_SCHEMES = {"http", "https", "mailto"}
+STYLE_PROPERTIES = {"text-align"}  # how Markdown tables align their columns
+
+_cleaner = nh3.Cleaner(
+    tags=TAGS,
+    attributes=ATTRIBUTES,
+    url_schemes=URL_SCHEMES,
+    filter_style_properties=STYLE_PROPERTIES,
+    strip_comments=True,
+    link_rel=None,  # no target=_blank is allowed, so no rel is needed
+)
+_text_only = nh3.Cleaner(tags=set(), attributes={}, clean_content_tags={"script", "style"})
+
+
+def clean_html(html: str) -> str:
+    """The HTML with everything outside the allow-list removed."""
+    return _cleaner.clean(html)
+
+
+def clean_inline_text(html: str) -> str:
+    """Text for a place that shows no markup (a heading in the table of contents)."""
+    return _text_only.clean(html)
