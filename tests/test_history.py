@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import FINAL, Repo, git
 from postmortem_kit.cli import main
-from postmortem_kit.history import read_history
+from postmortem_kit.history import ids_on_all_branches, read_history
 
 NAME = "postmortems/2025/AIPM-2025-001-refunds.md"  # identified: 2025-02-11
 
@@ -183,3 +184,48 @@ def test_linting_a_few_files_reads_their_own_history_following_renames(history_r
     assert run.out.startswith(
         f"{late}:6:13: warning late-draft first committed 2025-02-16 12:00 UTC"
     )
+
+
+# Names git quotes in its plain listings ("\303\251", "\t", "\"", "\n").
+ODD_NAMES = ['"quoted"', "new\nline", "tab\there", "résumé"]
+
+
+def _write_odd_names(repo: Repo, odd_names: list[str], first: int) -> list[str]:
+    """One postmortem per odd name, each with a schema error, numbered from `first`;
+    a name the file system refuses is left out."""
+    written = []
+    for number, odd in enumerate(odd_names, first):
+        pm_id = f"AIPM-2025-{number:03d}"
+        name = f"postmortems/2025/{pm_id}-{odd}.md"
+        text = FINAL.replace("AIPM-2025-001", pm_id).replace("severity: high", "severity: hgh")
+        try:
+            repo.write(name, text)
+        except OSError:  # a file system with no newline (or tab) in names
+            continue
+        written.append(name)
+    return written
+
+
+def test_changed_lints_files_whose_names_git_would_quote(history_repo: Repo) -> None:
+    git(history_repo.path, "switch", "-q", "-c", "feature")
+    # both ways git lists a change: committed on the branch, and not added yet
+    committed = _write_odd_names(history_repo, ODD_NAMES[:2], 2)
+    commit(history_repo.path, "Odd names", "2025-02-13T10:00:00+00:00")
+    untracked = _write_odd_names(history_repo, ODD_NAMES[2:], 4)
+    names = committed + untracked
+    assert len(names) >= 3
+    run = history_repo.run("lint", "--changed", "--base", "main", "--format", "json")
+    document = json.loads(run.out)
+    assert document["files_checked"] == len(names)
+    linted = {f["path"] for f in document["findings"] if f["rule"] == "schema"}
+    assert linted == set(names)
+    assert run.exit_code == 1
+
+
+def test_ids_on_all_branches_are_read_from_names_git_would_quote(history_repo: Repo) -> None:
+    git(history_repo.path, "switch", "-q", "-c", "feature")
+    names = _write_odd_names(history_repo, ODD_NAMES, 2)
+    commit(history_repo.path, "Odd names", "2025-02-13T10:00:00+00:00")
+    git(history_repo.path, "switch", "-q", "main")
+    ids = ids_on_all_branches(history_repo.path, history_repo.path / "postmortems")
+    assert {Path(name).name for name in names} <= set(ids)

@@ -126,15 +126,25 @@ def changed_files(start: Path, folder: Path, base: str | None) -> list[Path]:
     try:
         ref = base or _default_branch(repo)
         merge_base = repo.git.merge_base(ref, "HEAD").strip()
-        names = repo.git.diff("--name-only", "--diff-filter=ACMR", merge_base, "--", spec)
-        names += "\n" + repo.git.ls_files("--others", "--exclude-standard", "--", spec)
+        changed = repo.git.diff("--name-only", "-z", "--diff-filter=ACMR", merge_base, "--", spec)
+        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", spec)
     except git.GitCommandError as e:
         raise GitError(
             f"cannot compare with '{base or 'the default branch'}': "
             f"{e.stderr.strip().removeprefix('stderr: ').strip(chr(39))}; name a branch or "
             "commit with --base (in CI, fetch it first)"
         ) from None
-    return sorted({root / name for name in names.splitlines() if name})
+    return sorted({root / name for name in (*_names(changed), *_names(untracked))})
+
+
+def _names(listing: str) -> list[str]:
+    """The paths of a `-z` listing.
+
+    Without `-z`, git quotes a name with quotes, tabs, newlines or non-ASCII
+    letters ("\\303\\251"), and that quoted name is no file on disk: it was
+    silently skipped. NUL is the one character no file name holds.
+    """
+    return [name for name in listing.split("\x00") if name]
 
 
 def _default_branch(repo: object) -> str:
@@ -162,7 +172,7 @@ def ids_on_all_branches(start: Path, folder: Path) -> list[str]:
         root = Path(repo.working_tree_dir or start).resolve()
         if not repo.head.is_valid():
             return []
-        log = repo.git.log("--all", "--format=", "--name-only", "--", _pathspec(folder, root))
+        log = repo.git.log("--all", "--format=", "--name-only", "-z", "--", _pathspec(folder, root))
     except Exception:  # no git, no repository, no commits: the working tree decides
         return []
-    return [Path(name).name for name in log.splitlines() if name]
+    return [Path(name).name for name in _names(log)]

@@ -104,13 +104,40 @@ def actions_table(actions: list[Action], today: dt.date, out: TextIO) -> None:
     out.write(f"{len(actions)} action{'s' if len(actions) != 1 else ''}, {late} overdue.\n")
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (or,
+# for tab and carriage return, may strip them and read the formula after).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text instead of running it.
+
+    Authors write descriptions and owners; a cell such as
+    `=HYPERLINK("https://evil.example", "Click")` or `@SUM(...)` would run as a
+    formula when the export is opened. As OWASP recommends for CSV injection,
+    text starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading
+    `'`: spreadsheets then read the cell as text (some show the quote).
+
+    Only strings are text from an author: numbers, booleans, dates and None
+    pass through unchanged, so a later export that writes a negative number as
+    a number keeps it a number. Write such values as numbers, not as strings.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def actions_csv(actions: list[Action], today: dt.date, out: TextIO) -> None:
-    writer = csv.DictWriter(out, fieldnames=ACTION_FIELDS, lineterminator="\n")
+    # Every cell quoted: Python 3.11's writer leaves a carriage return inside a
+    # cell unquoted when lines end in "\n", and readers then split the row.
+    writer = csv.DictWriter(
+        out, fieldnames=ACTION_FIELDS, lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
     for action in actions:
         record = _action_record(action, today)
         record["addresses"] = " ".join(action.addresses)
-        writer.writerow(record)
+        writer.writerow({field: spreadsheet_safe(value) for field, value in record.items()})
 
 
 def actions_json(actions: list[Action], today: dt.date, out: TextIO) -> None:
