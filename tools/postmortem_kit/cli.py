@@ -101,7 +101,8 @@ def lint(
     from postmortem_kit.report import REPORTERS
 
     repository = _repository()
-    missing = [p for p in paths if not p.is_file()]
+    # a link or a special file is linted (and reported as unsafe-file), not refused here
+    missing = [p for p in paths if not (p.exists() or p.is_symlink()) or p.is_dir()]
     if missing:
         raise click.BadParameter(f"no such file: {missing[0]}", param_hint="PATHS")
     if base and not changed:
@@ -340,7 +341,10 @@ def actions(
     today = today or dt.date.today()
     files = find_postmortem_files(repository.config.postmortems_dir)
     aggregate = Aggregate.of(
-        load_collection(files, Path.cwd()), repository.taxonomy, "restricted", today
+        load_collection(files, Path.cwd(), repository.root),
+        repository.taxonomy,
+        "restricted",
+        today,
     )
     selected = [
         a
