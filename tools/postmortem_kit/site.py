@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from postmortem_kit.aggregate import Aggregate, Incident
+from postmortem_kit.aggregate import Aggregate, Incident, is_visible
 from postmortem_kit.collection import (
     Collection,
     display_path,
@@ -75,7 +75,7 @@ def load_site(
     collection = load_collection(find_postmortem_files(config.postmortems_dir), root, root)
     context = lint_context(config, taxonomy, collection, today)
     accepted, warnings = [], []
-    for pm in collection.postmortems:
+    for pm in (pm for pm in collection.postmortems if is_visible(pm, audience)):
         if accepts(pm, context, config):
             accepted.append(pm)
         else:
