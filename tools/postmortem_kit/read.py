@@ -169,7 +169,9 @@ def read_regular_file(path: Path, limit: int, root: Path | None = None) -> bytes
     not exhaust memory or hang, so the file is opened without blocking and
     checked before anything is read.
     """
-    if root is not None and not path.resolve().is_relative_to(root.resolve()):
+    # Only a link can lead out: git stores links to folders as links, so a
+    # postmortem's own path is the one to check (and one lstat is cheap).
+    if root is not None and path.is_symlink() and not _leads_into(path, root):
         raise UnsafeFile(
             "this is a link to a file outside the repository, which is never read or "
             "published: commit the file itself instead of a link"
@@ -182,6 +184,10 @@ def read_regular_file(path: Path, limit: int, root: Path | None = None) -> bytes
                 "or published: replace it with the postmortem's Markdown file"
             )
         return f.read(limit)
+
+
+def _leads_into(link: Path, root: Path) -> bool:
+    return link.resolve().is_relative_to(root.resolve())
 
 
 _ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
