@@ -81,12 +81,25 @@ def test_every_file_lint_rejects_is_left_out_with_one_warning(site_repo: Repo) -
     assert build(site_repo, "--strict").returncode == 1
 
 
-def test_a_long_link_target_does_not_break_the_build(site_repo: Repo) -> None:
-    text = postmortem("AIPM-2025-001").replace("## Impact\n", f"## Impact\n\n[x]({'y' * 300})\n")
+def test_odd_link_targets_do_not_break_the_build(site_repo: Repo) -> None:
+    links = f"[long]({'y' * 300}) [nul](a%00b.png) [loop](loop.png)"
+    (site_repo.path / "postmortems/2025").mkdir(parents=True)
+    os.symlink("loop.png", site_repo.path / "postmortems/2025/loop.png")
+    text = postmortem("AIPM-2025-001").replace("## Impact\n", f"## Impact\n\n{links}\n")
     site_repo.write("postmortems/2025/AIPM-2025-001-valid.md", text)
     done = build(site_repo)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_draft_with_half_written_root_causes_builds(site_repo: Repo) -> None:
+    draft = postmortem("AIPM-2025-001", status="status: draft").replace(
+        "    pattern: model-design-evaluation\n", ""
+    )
+    site_repo.write("postmortems/2025/AIPM-2025-001-a.md", draft)
+    assert site_repo.run("lint").exit_code == 0
+    done = build(site_repo, "--strict")
+    assert done.returncode == 0, done.stderr
 
 
 def test_quarter_pages_only_where_there_are_postmortems(site_repo: Repo) -> None:

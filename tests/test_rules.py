@@ -288,6 +288,14 @@ def test_rule_reports_exact_place(
     assert run.exit_code == (1 if level == "error" else 0)
 
 
+def test_systems_are_few_and_short_enough_to_be_pages(repo: Repo) -> None:
+    many = ", ".join(f"system-{n}" for n in range(51))
+    repo.write(FINAL_NAME, edit("systems: [", f"systems: [{many}, "))
+    assert "error schema systems: has 53 items; at most 50 are allowed" in repo.run("lint").out
+    repo.write(FINAL_NAME, edit("systems: [", f"systems: [{'s' * 101}, "))
+    assert "must be at most 100 characters (it has 101)" in repo.run("lint").out
+
+
 def test_an_id_too_long_for_a_file_name_is_refused(repo: Repo) -> None:
     repo.write(FINAL_NAME, edit("id: AIPM-2025-001", "id: AIPM-2025-" + "1" * 300))
     run = repo.run("lint", "--today", TODAY)

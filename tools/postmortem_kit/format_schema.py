@@ -40,6 +40,7 @@ DATE_TIME = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
+MAX_SYSTEMS, SYSTEM_NAME_LENGTH = 50, 100
 # Three or more digits, as the format says, but not so many that the id stops
 # fitting in a file name or a URL: nine allow a billion postmortems a year.
 ID_DIGITS = (3, 9)
@@ -67,7 +68,14 @@ def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict
         "identified": date_or_time,
         "reported_by": text,
         "resolved": {"anyOf": [date, date_time, {"const": "ongoing"}]},
-        "systems": {**texts, "minItems": 1},
+        # each system is a page of the site: a name fits a file name, and a
+        # postmortem cannot make thousands of pages
+        "systems": {
+            "type": "array",
+            "items": {**text, "maxLength": SYSTEM_NAME_LENGTH},
+            "minItems": 1,
+            "maxItems": MAX_SYSTEMS,
+        },
         "incident_types": {
             "type": "array",
             "items": {"enum": list(taxonomy.incident_types)},

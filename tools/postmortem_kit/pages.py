@@ -18,7 +18,7 @@ import posixpath
 import re
 from typing import Any
 
-from jinja2 import ChainableUndefined, Environment, PackageLoader, pass_context
+from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, pass_context
 
 from postmortem_kit import charts
 from postmortem_kit.aggregate import Aggregate, Incident, slug
@@ -164,16 +164,16 @@ def _with_taxonomy(env: Environment, aggregate: Aggregate) -> Environment:
     terms = {"types": aggregate.taxonomy.incident_types, "root-causes": aggregate.taxonomy.patterns}
 
     @pass_context
-    def term_link(context: Any, value: str, kind: str) -> str:
-        term = terms[kind].get(value)
+    def term_link(context: Any, value: Any, kind: str) -> str:
+        term = terms[kind].get(value) if isinstance(value, str) else None
         if term is None:
-            return html.escape(value)
+            return html.escape(_text(value))
         return _link(url(context, f"{kind}/{value}.md"), term.label)
 
     @pass_context
-    def severity_link(context: Any, value: str) -> str:
+    def severity_link(context: Any, value: Any) -> str:
         if value not in SEVERITIES:
-            return html.escape(value)
+            return html.escape(_text(value))
         return _link(url(context, f"severity/{value}.md"), value)
 
     @pass_context
@@ -193,6 +193,11 @@ def _with_taxonomy(env: Environment, aggregate: Aggregate) -> Environment:
         type_label=lambda value: types[value].label if value in types else value,
     )
     return env
+
+
+def _text(value: Any) -> str:
+    """A value as text; nothing for a key the front matter leaves out (a draft's)."""
+    return "" if value is None or isinstance(value, Undefined) else str(value)
 
 
 def _link(href: str, text: str) -> str:

@@ -178,7 +178,7 @@ def _resolved(path: Path) -> Path | None:
     try:
         resolved = path.resolve()
         return resolved if resolved.exists() else None
-    except (OSError, RuntimeError):  # a name too long, a loop of links
+    except (OSError, RuntimeError, ValueError):  # a name too long, a loop of links, a NUL
         return None
 
 

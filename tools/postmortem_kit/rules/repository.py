@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from postmortem_kit.read import Postmortem
-from postmortem_kit.rules.base import Context, Problem, at_least, rule
+from postmortem_kit.rules.base import Context, Problem, at_least, did_you_mean, rule
 
 
 @rule("duplicate-id", "error")
@@ -38,8 +37,8 @@ def check_unknown_related(postmortem: Postmortem, context: Context) -> Iterable[
         if other == own_id:
             yield Problem.at(where, f"related[{i}]: '{other}' is this postmortem's own id")
         elif other not in context.collection.by_id:
-            close = difflib.get_close_matches(other, list(context.collection.by_id), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            close = did_you_mean(other, context.collection.by_id)
+            hint = f" (did you mean '{close}'?)" if close else ""
             yield Problem.at(where, f"related[{i}]: no postmortem has the id '{other}'{hint}")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,7 @@ import jsonschema_rs
 from postmortem_kit import dates
 from postmortem_kit.format_schema import DATE, DATE_TIME, ID_DIGITS, id_pattern
 from postmortem_kit.read import Postmortem
-from postmortem_kit.rules.base import Context, Problem, field, rule
+from postmortem_kit.rules.base import Context, Problem, did_you_mean, field, rule
 
 if TYPE_CHECKING:  # python-jsonschema is imported only for an invalid file
     from jsonschema.exceptions import ValidationError
@@ -129,6 +128,8 @@ def _describe(error: ValidationError) -> str:
         case "minItems":
             n = schema["minItems"]
             return f"needs at least {n} item{'s' if n > 1 else ''}"
+        case "maxItems":
+            return f"has {len(value)} items; at most {schema['maxItems']} are allowed"
         case "minLength":
             n = schema["minLength"]
             if n == 1:
@@ -184,10 +185,8 @@ def _missing_keys(error: ValidationError) -> list[str]:
 
 
 def _did_you_mean(value: Any, options: Iterable[Any]) -> str:
-    if not isinstance(value, str):
-        return ""
-    close = difflib.get_close_matches(value, [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = did_you_mean(value, [str(o) for o in options])
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 def _type_name(value: Any) -> str:
