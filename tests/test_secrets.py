@@ -289,13 +289,70 @@ def test_every_detect_secrets_regex_detector_is_named_or_left_out() -> None:
         for detector in get_mapping_from_secret_type_to_class().values()
         if issubclass(detector, RegexBasedDetector)
     }
-    assert names == set(sensitive.DETECT_SECRETS_KINDS) | set(sensitive.LEFT_OUT)
+    assert names == set(sensitive.DETECT_SECRETS) | set(sensitive.LEFT_OUT)
+
+
+def test_every_detector_we_use_has_hints() -> None:
+    """Without hints a detector runs over every line of every file: correct, but slow.
+    A detector that a new detect-secrets adds fails here until it is given hints."""
+    unhinted = [
+        detector.kind
+        for detector in sensitive._scanner().detectors
+        if not detector.hints and not detector.long_token
+    ]
+    assert unhinted == []
+    assert all(name in sensitive.DETECT_SECRETS for name in sensitive.LONG_TOKENS)
+
+
+# More secrets, each with another of the hints of a detector above.
+OTHER_HINTS = [
+    "AS" + "IA" + fake(UPPER + DIGITS, 16),
+    "A3T" + "X" + fake(UPPER + DIGITS, 16),
+    "`AWS_SECRET_KEY = '" + fake(ALNUM + "/+", 40, seed=1) + "'`",
+    "pass AP" + "6" + fake(ALNUM, 12),
+    "SK" + fake(LOWER + DIGITS, 32),
+    "rk_" + "live_" + fake(ALNUM, 24, seed=1),
+    "gho_" + fake(ALNUM, 36),
+    "glrt-" + fake(ALNUM, 24),
+    "GR1348941" + fake(ALNUM, 24),
+    "glagent-" + fake(ALNUM, 50),
+    "`CL_PW: " + fake(HEX, 64, seed=1) + "`",
+    "https://acct:" + fake(LOWER, 24) + "@acct.cloudant.com",
+    "`iam_token = " + fake(ALNUM, 44, seed=1) + "`",
+    "`ibm_pwd: " + fake(ALNUM, 44, seed=2) + "`",
+    "`secret_access_key = " + fake(HEX, 48, seed=1) + "`",
+    "`sl-token = " + fake(LOWER + DIGITS, 64, seed=1) + "`",
+    "https://api.softlayer.com/soap/v3.1/" + fake(LOWER + DIGITS, 64, seed=2),
+    "pypi-" + "AgENdGVzdC5weXBpLm9yZw" + fake(ALNUM, 80),
+    "-----BEGIN OPENSSH " + "PRIVATE KEY-----",
+    "`client_secret: " + fake(ALNUM, 15) + "9`",
+    "ACCESS_TOKEN=" + fake(ALNUM, 15, seed=1) + "9",
+    "`auth-token = " + fake(ALNUM, 15, seed=2) + "9`",
+    "passwd: " + fake(ALNUM, 15, seed=3) + "9",
+    "Authorization: Bearer " + fake(ALNUM, 30),
+    "sk-" + "ant-" + fake(ALNUM, 40),
+]
+
+
+def test_hints_never_hide_a_secret() -> None:
+    """Every line of the cases, in any letter case, is judged the same with hints as
+    with every detector run over it: each hint is one that every match contains."""
+    scanner = sensitive._scanner()
+    everywhere = sensitive._Scanner(
+        [d._replace(hints=(), long_token=False) for d in scanner.detectors]
+    )
+    assert all(scanner.find(line) for line in OTHER_HINTS)
+    texts = [before + secret + after for _, before, secret, after, _ in CASES] + OTHER_HINTS
+    texts += [f"we set `api_key = '{'sk_' + 'live_' + fake(ALNUM, 24)}'`", *BENIGN.values()]
+    lines = [line for text in texts for line in text.splitlines()]
+    for line in lines + [line.upper() for line in lines] + [line.lower() for line in lines]:
+        assert scanner.find(line) == everywhere.find(line), line
 
 
 def test_their_patterns_are_read_from_the_installed_package() -> None:
     from detect_secrets.plugins.stripe import StripeDetector
 
-    used = {d.pattern for d in sensitive._scanner().detectors}
+    used = {pattern for d in sensitive._scanner().detectors for pattern, _ in d.patterns}
     assert {regex.pattern for regex in StripeDetector.denylist} <= used
 
 
@@ -322,7 +379,7 @@ def test_table_is_cached_and_then_read_without_detect_secrets(
     def no_import() -> None:
         raise AssertionError("detect-secrets was asked again")
 
-    monkeypatch.setattr(sensitive, "_detect_secrets_rows", no_import)
+    monkeypatch.setattr(sensitive, "_detect_secrets_patterns", no_import)
     sensitive._scanner.cache_clear()
     assert sensitive._scanner().find(STRIPE_LINE) == [(4, "a Stripe key")]
 
