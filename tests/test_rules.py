@@ -244,6 +244,20 @@ CASES = [
         "error",
         "approvals[0].date: 0999-02-20 is outside the plausible range 1970-01-01 to 2026-01-02",
     ),
+    (
+        "unrenderable",
+        edit("## Impact\n", "## Impact\n\n" + "- " * 30 + "too deep\n"),
+        "110:1",
+        "error",
+        "lists nested more than 20 levels deep",
+    ),
+    (
+        "unrenderable",
+        edit("## Impact\n", "## Impact\n\n" + "[ " * 1001 + "\n"),
+        "110:1",
+        "error",
+        "a paragraph holds over 1000 '['",
+    ),
     # values that crashed the build or vanished from it while lint passed them
     (
         "schema",
@@ -286,6 +300,13 @@ def test_rule_reports_exact_place(
     assert len(lines) == len(expected), run.out
     assert words in lines[0]
     assert run.exit_code == (1 if level == "error" else 0)
+
+
+def test_deep_lists_and_brackets_in_code_are_fine(repo: Repo) -> None:
+    code = "```json\n" + "[" * 2000 + "\n\n" + "]" * 2000 + "\n```\n" + "- a\n    - b\n"
+    repo.write(FINAL_NAME, edit("## Impact\n", "## Impact\n\n" + code))
+    run = repo.run("lint", "--today", TODAY)
+    assert "unrenderable" not in run.out
 
 
 def test_systems_are_few_and_short_enough_to_be_pages(repo: Repo) -> None:

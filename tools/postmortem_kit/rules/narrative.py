@@ -225,6 +225,47 @@ def _closing_run(length: int) -> re.Pattern[str]:
     return re.compile(rf"(?<!`)`{{{length}}}(?!`)")
 
 
+# Text the site's Markdown cannot render in reasonable time. Python-Markdown
+# recurses once per level of nested lists (and fails near 300), and takes
+# quadratic time over the `[` of one paragraph (10,000 take 20 s). Real text
+# comes nowhere near either limit.
+MAX_NESTING = 20
+MAX_BRACKETS = 1000
+_DEEP_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{40}", re.MULTILINE)  # 20 levels take 40 characters
+_LINE_PREFIX = re.compile(r"(?:[ \t]|>|[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t]))*")
+_LIST_MARKER = re.compile(r"[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t])")
+_PARAGRAPH = re.compile(r"(?:^[ \t]*\S[^\n]*\n?)+", re.MULTILINE)
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_FENCED_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1|\Z)", re.MULTILINE | re.DOTALL)
+
+
+@rule("unrenderable", "error")
+def check_unrenderable(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """Lists nested over 20 levels, or over 1,000 `[` in a paragraph: the site cannot render it."""
+    body = postmortem.body
+    for match in _DEEP_PREFIX.finditer(body):
+        prefix = _LINE_PREFIX.match(body, match.start()).group()
+        markers = len(_LIST_MARKER.findall(prefix))
+        indent = len(prefix.expandtabs(4)) - len(prefix.lstrip(" \t"))
+        if markers and markers + indent // 4 > MAX_NESTING:
+            yield Problem.at(
+                postmortem.text_position(len(postmortem.text) - len(body) + match.start()),
+                f"lists nested more than {MAX_NESTING} levels deep, which the site cannot "
+                "render: flatten them, or quote the text in a fenced code block",
+            )
+            break
+    if body.count("[") > MAX_BRACKETS:
+        # code is blanked out, not removed, so that offsets stay those of the body
+        prose = _FENCED_CODE.sub(lambda code: _NOT_NEWLINE.sub(" ", code.group()), body)
+        for paragraph in _PARAGRAPH.finditer(prose):
+            if paragraph.group().count("[") > MAX_BRACKETS:
+                yield Problem.at(
+                    postmortem.text_position(len(postmortem.text) - len(body) + paragraph.start()),
+                    f"a paragraph holds over {MAX_BRACKETS} '[', which the site cannot render in "
+                    "reasonable time: quote such text in a fenced code block",
+                )
+
+
 # Judging what was found
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from postmortem_kit.read import Postmortem
 from postmortem_kit.rules.base import Context, Problem, at_least, did_you_mean, rule
 
+MAX_SUGGESTIONS = 10
+
 
 @rule("duplicate-id", "error")
 def check_duplicate_id(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
@@ -30,6 +32,7 @@ def check_unknown_related(postmortem: Postmortem, context: Context) -> Iterable[
     if not isinstance(related, list):
         return
     own_id = postmortem.get("id")
+    suggestions = MAX_SUGGESTIONS  # each compares with every id: a long list would take minutes
     for i, other in enumerate(related):
         if not isinstance(other, str):
             continue
@@ -37,7 +40,8 @@ def check_unknown_related(postmortem: Postmortem, context: Context) -> Iterable[
         if other == own_id:
             yield Problem.at(where, f"related[{i}]: '{other}' is this postmortem's own id")
         elif other not in context.collection.by_id:
-            close = did_you_mean(other, context.collection.by_id)
+            close = did_you_mean(other, context.collection.by_id) if suggestions > 0 else None
+            suggestions -= 1
             hint = f" (did you mean '{close}'?)" if close else ""
             yield Problem.at(where, f"related[{i}]: no postmortem has the id '{other}'{hint}")
 
