@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup lint test site serve bench schema clean
+.PHONY: setup lint test site serve bench schema fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: $(STAMP)  ## benchmarks; they generate their own data under bench/out/
 	$(BIN)/python bench/lint_bench.py
 	$(BIN)/python bench/site_bench.py
 	$(BIN)/python bench/history_bench.py
+
+fuzz: $(STAMP)  ## hostile inputs: lint and the site never crash or hang (make fuzz ARGS="--seed N" replays)
+	$(BIN)/python fuzz/hostile.py --files 100000 $(ARGS)
 
 clean:
 	rm -rf $(VENV) site bench/out
