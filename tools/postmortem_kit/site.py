@@ -152,7 +152,7 @@ class Attachments(NamedTuple):
         """The files that published postmortems link to, decided on where each
         link resolves: inside the postmortems folder, a regular file of a kind
         we publish, and not also linked from a postmortem this build leaves out."""
-        folder = folder.resolve()
+        folders = (Path(os.path.abspath(folder)), folder.resolve())  # as written, and real
         withheld = {
             _resolved(link.path)
             for pm in left_out
@@ -165,7 +165,7 @@ class Attachments(NamedTuple):
                 resolved = _resolved(link.path)
                 if resolved is None or (link.markdown_page and resolved.suffix == ".md"):
                     continue  # a missing file or a page: MkDocs reports or resolves it
-                why = _not_published(resolved, folder, withheld)
+                why = _not_published(link.path, resolved, folders, withheld)
                 if why:
                     warnings.append(f"{path}: the link to {link.target} is not published: {why}")
                 else:
@@ -182,9 +182,15 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
-def _not_published(resolved: Path, folder: Path, withheld: set[Path | None]) -> str:
-    """Why the file a link resolves to is not published, or '' when it is."""
-    if not resolved.is_relative_to(folder):
+def _not_published(
+    path: Path, resolved: Path, folders: tuple[Path, Path], withheld: set[Path | None]
+) -> str:
+    """Why the file a link names is not published, or '' when it is.
+
+    It must lie in the postmortems folder both as written (it is published
+    under that path) and where its links lead (that is what is copied)."""
+    written, real = folders
+    if not (path.is_relative_to(written) and resolved.is_relative_to(real)):
         return "it is outside the postmortems folder"
     if resolved.suffix.lower() in MARKDOWN_SUFFIXES:
         return "it is a Markdown file; link to a postmortem as [text](its-file-name.md)"
