@@ -51,6 +51,7 @@ from conftest import FINAL, git
 from jsonschema import Draft202012Validator
 from postmortem_kit.format_schema import build_schema
 from postmortem_kit.read import parse_postmortem
+from postmortem_kit.rules.body import SECTIONS_IN_FINAL
 from postmortem_kit.rules.schema import SchemaValidator
 from postmortem_kit.taxonomy import load_taxonomy
 
@@ -169,16 +170,8 @@ QUOTED_VARIANTS: list[tuple[str, str]] = [
     ("quoted-img", "<img src=x onerror=alert('{t}')>"),
     ("quoted-link", "<a href=\"javascript:alert('{t}')\">a</a>"),
 ]
-NARRATIVE_SECTIONS = [
-    "Summary",
-    "Impact",
-    "Timeline",
-    "Root cause analysis",
-    "Containment",
-    "Remediation",
-    "Communication",
-    "Monitoring",
-]
+# The sections a final postmortem has; Lessons learned gets its own payloads.
+NARRATIVE_SECTIONS = [title for title in SECTIONS_IN_FINAL if title != "Lessons learned"]
 FREE_TEXT_PROBE = "Free text, with <b>markup</b> & [brackets]"
 # Search words that begin tokens of the payloads (search splits words at spaces
 # and hyphens): the results render the payloads' text.
