@@ -149,6 +149,31 @@ def test_block_marks_in_the_narrative_are_plain_comments(site_repo: Repo) -> Non
     assert "pm-block" not in page and "Text after the marks." in page
 
 
+def test_a_postmortem_named_dot_capital_md_is_rendered_and_sanitised(site_repo: Repo) -> None:
+    site_repo.write(
+        "pyproject.toml", '[tool.postmortem.rules]\nlate-draft = "off"\nraw-html = "off"\n'
+    )
+    text = postmortem("AIPM-2025-001").replace("## Impact\n", "## Impact\n\n<script>x()</script>\n")
+    site_repo.write("postmortems/2025/AIPM-2025-001-a.MD", text)
+    assert build(site_repo, "--strict").returncode == 0
+    page = (site_repo.path / "site/incidents/AIPM-2025-001/index.html").read_text()
+    assert "<script>x()" not in page and '<div class="pm-card">' in page
+
+
+def test_author_ids_cannot_take_the_themes_own(site_repo: Repo) -> None:
+    site_repo.write(
+        "pyproject.toml", '[tool.postmortem.rules]\nlate-draft = "off"\nraw-html = "off"\n'
+    )
+    body = '## Impact\n\n<div id="__config">{"search": "x.txt"}</div>\n\n### __search\n\n'
+    text = postmortem("AIPM-2025-001").replace("## Impact\n", body)
+    site_repo.write("postmortems/2025/AIPM-2025-001-a.md", text)
+    assert build(site_repo).returncode == 0
+    page = (site_repo.path / "site/incidents/AIPM-2025-001/index.html").read_text()
+    article = page[page.index("<article") : page.index("</article>")]
+    assert 'id="__' not in article
+    assert page.count('id="__config"') == 1  # Material's own
+
+
 def test_raw_html_in_the_narrative_is_sanitised_and_quoted_payloads_stay_visible(
     site_repo: Repo,
 ) -> None:

@@ -145,10 +145,12 @@ def _add_pages(files: Files, content: SiteContent, config: MkDocsConfig) -> dict
     """Add the generated pages to `files`; returns each page's file."""
     # An incident page takes its postmortem's path as its source, so that
     # links in the author's text resolve from where the author wrote them.
+    # Only a source named `.md` is a page to MkDocs (`.MD` would be copied as
+    # it is, unsanitised); one outside the repository has no source path.
     sources = {
         i.page: i.postmortem.path
         for i in content.incidents
-        if not i.postmortem.path.startswith(("/", ".."))  # else outside the repository
+        if i.postmortem.path.endswith(".md") and not i.postmortem.path.startswith(("/", ".."))
     }
     generated: dict[str, File] = {}
     for path, text in content.pages.items():
@@ -167,6 +169,8 @@ def _add_pages(files: Files, content: SiteContent, config: MkDocsConfig) -> dict
             file.dest_uri = _dest_uri(path, config.use_directory_urls)
             # "edit this page" opens the postmortem (edit_uri counts from docs_dir)
             file.edit_uri = Path(os.path.relpath(content.root / source, config.docs_dir)).as_posix()
+        if not file.is_documentation_page():  # MkDocs would publish it without rendering
+            raise PluginError(f"postmortems: {source} would not be rendered as a page")
         files.append(file)
         generated[path] = file
     return generated

@@ -45,7 +45,6 @@ TAGS = {
     "img",
     "ins",
     "kbd",
-    "label",
     "li",
     "mark",
     "ol",
@@ -79,7 +78,6 @@ ATTRIBUTES = {
     "th": {"colspan", "rowspan", "style", "scope"},
     "ol": {"start", "type"},
     "details": {"open"},
-    "label": {"for"},
     "blockquote": {"cite"},
     "q": {"cite"},
 }
@@ -88,12 +86,20 @@ ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 STYLE_PROPERTIES = {"text-align"}  # how Markdown tables align their columns
 
+
+def _keep(tag: str, attribute: str, value: str) -> str | None:
+    """Drop ids the theme's own script looks up (Material's `__config`, `__search`…):
+    the author's element comes first on the page, so `#__config` would be theirs."""
+    return None if attribute == "id" and value.startswith("__") else value
+
+
 _cleaner = nh3.Cleaner(
     tags=TAGS,
     attributes=ATTRIBUTES,
     url_schemes=URL_SCHEMES,
     filter_style_properties=STYLE_PROPERTIES,
     strip_comments=True,
+    attribute_filter=_keep,
     link_rel=None,  # no target=_blank is allowed, so no rel is needed
 )
 _text_only = nh3.Cleaner(tags=set(), attributes={}, clean_content_tags={"script", "style"})
