@@ -32,6 +32,10 @@ HIDDEN_FROM_INTERNAL = [
     "CANARY-RESTRICTED-BODY",
     "CANARY-SHARED-SCREENSHOT",  # a public postmortem links to it too
     "CANARY-SECRET-SCREENSHOT",
+    "CANARY-SHARED-IN-LIST",
+    "CANARY-SHARED-IN-QUOTE",
+    "CANARY-SHARED-UNQUOTED",
+    "CANARY-SHARED-ORIGINAL",  # published under another name, through a hard link
     "CANARY-LEFT-OUT",  # a postmortem lint rejects
 ]
 NEVER_PUBLISHED = ["CANARY-OUTSIDE-FOLDER", "CANARY-HTML-ATTACHMENT", "CANARY-OUTSIDE-REPO"]
@@ -73,7 +77,14 @@ def corpus(repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Repo:
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     os.symlink(folder / "img/plain.png", elsewhere / "into.png")
     way_out = os.path.relpath(elsewhere / "into.png", folder)
-    tricks = TRICKS + f"[out and back in]({way_out})\n"
+    tricks = (
+        TRICKS
+        + f"[out and back in]({way_out})\n"
+        + "".join(
+            f"![{name}](img/{name}.png)\n"
+            for name in ["in-list", "in-quote", "unquoted", "hard-link"]
+        )
+    )
     repo.write("postmortems/2025/AIPM-2025-001-refunds.md", body_line(public, tricks))
     repo.write("postmortems/2025/img/plain.png", "a plain screenshot")
     internal = postmortem("AIPM-2025-002", visibility="visibility: internal")
@@ -85,7 +96,12 @@ def corpus(repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Repo:
         visibility="visibility: restricted",
     )
     restricted = body_line(
-        restricted, "CANARY-RESTRICTED-BODY ![a](img/shared.png) ![b](img/secret.png)"
+        restricted,
+        "CANARY-RESTRICTED-BODY ![a](img/shared.png) ![b](img/secret.png)\n\n"
+        # links in forms a simple scan misses: each file a public postmortem links too
+        "- item ![x][r]\n\n    [r]: img/in-list.png\n\n"
+        "> ![y][s]\n>\n> [s]: img/in-quote.png\n\n"
+        "<img src=img/unquoted.png>\n\n![d](img/original.png)\n",
     )
     repo.write("postmortems/2025/AIPM-2025-007-pricing.md", restricted)
     rejected = postmortem("AIPM-2025-008", title="title: CANARY-LEFT-OUT and no severity")
@@ -93,6 +109,9 @@ def corpus(repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Repo:
 
     repo.write("postmortems/2025/img/shared.png", "CANARY-SHARED-SCREENSHOT")
     repo.write("postmortems/2025/img/secret.png", "CANARY-SECRET-SCREENSHOT")
+    for name in ["in-list", "in-quote", "unquoted", "original"]:
+        repo.write(f"postmortems/2025/img/{name}.png", f"CANARY-SHARED-{name.upper()}")
+    os.link(folder / "img/original.png", folder / "img/hard-link.png")
     repo.write("postmortems/2025/logs/internal.log", "CANARY-INTERNAL-LOG")
     repo.write("postmortems/2025/report.html", "<script>CANARY-HTML-ATTACHMENT</script>")
     repo.write("secrets.txt", "CANARY-OUTSIDE-FOLDER")
@@ -173,6 +192,8 @@ def test_every_link_that_is_not_published_is_reported(corpus: Repo) -> None:
         ("img/escape.png", "it is outside the postmortems folder"),
         ("report.html", "the site publishes only these kinds of file"),
         ("../../../elsewhere", "it is outside the postmortems folder"),
+        ("img/hard-link.png", "a postmortem left out of this build links to it too"),
+        ("img/in-list.png", "a postmortem left out of this build links to it too"),
     ]:
         assert re.search(f"{re.escape(page + target)}\\S* is not published: {why}", done.stderr), (
             target

@@ -104,7 +104,7 @@ def load_site(
 # Where Markdown or HTML names another file: [text](target), ![alt](target),
 # a reference `[name]: target`, or an HTML src/href attribute (the last group).
 _LINK_TARGET = re.compile(
-    r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)|\b(?:src|href)=[\"']([^\"']+)",
+    r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]\n]+\]:\s*<?([^\s>]+)|\b(?:src|href)=[\"']([^\"']+)",
     re.MULTILINE,
 )
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkdn", ".mkd"}
@@ -115,6 +115,9 @@ ATTACHMENT_SUFFIXES = {
     *(".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"),
     *(".pdf", ".txt", ".log", ".csv", ".tsv", ".json", ".jsonl"),
 }
+
+
+_ATTACHMENT_ENDINGS = tuple(ATTACHMENT_SUFFIXES)
 
 
 class Link(NamedTuple):
@@ -154,9 +157,10 @@ class Attachments(NamedTuple):
         we publish, and not also linked from a postmortem this build leaves out."""
         folders = (Path(os.path.abspath(folder)), folder.resolve())  # as written, and real
         withheld = {
-            _resolved(link.path)
+            identity
             for pm in left_out
-            for link in links_in(root / pm.path, pm.body)  # all of it, if unreadable
+            for path in named_files(root / pm.path, pm.body)  # all of it, if unreadable
+            if (identity := _identity(path))
         }
         files, warnings = set(), []
         for incident in published:
@@ -165,12 +169,38 @@ class Attachments(NamedTuple):
                 resolved = _resolved(link.path)
                 if resolved is None or (link.markdown_page and resolved.suffix == ".md"):
                     continue  # a missing file or a page: MkDocs reports or resolves it
-                why = _not_published(link.path, resolved, folders, withheld)
+                why = _not_published(link.path, resolved, folders, _identity(resolved) in withheld)
                 if why:
                     warnings.append(f"{path}: the link to {link.target} is not published: {why}")
                 else:
                     files.add(display_path(link.path, root))
         return cls(sorted(files), warnings)
+
+
+# A word of text that could be a link target, however it is linked (a
+# reference inside a list, an unquoted src, plain text).
+_WORD = re.compile(r"[^\s\"'()<>\[\]=|]+")
+
+
+def named_files(postmortem: Path, body: str) -> list[Path]:
+    """Every file of a kind the site publishes that a postmortem's text may
+    link to, over-counted on purpose: a postmortem left out of a build must
+    keep its attachments out, whichever form of link it used."""
+    words = (unquote(word.split("#")[0].split("?")[0]) for word in _WORD.findall(body))
+    return [
+        postmortem.parent / word
+        for word in words
+        if word.lower().endswith(_ATTACHMENT_ENDINGS) and ":" not in word
+    ]
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file a path leads to, the same through links, hard links and `..`."""
+    try:
+        info = path.stat()
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _resolved(path: Path) -> Path | None:
@@ -182,9 +212,7 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
-def _not_published(
-    path: Path, resolved: Path, folders: tuple[Path, Path], withheld: set[Path | None]
-) -> str:
+def _not_published(path: Path, resolved: Path, folders: tuple[Path, Path], withheld: bool) -> str:
     """Why the file a link names is not published, or '' when it is.
 
     It must lie in the postmortems folder both as written (it is published
@@ -199,7 +227,7 @@ def _not_published(
     if resolved.suffix.lower() not in ATTACHMENT_SUFFIXES:
         kinds = ", ".join(sorted(ATTACHMENT_SUFFIXES))
         return f"the site publishes only these kinds of file: {kinds}"
-    if resolved in withheld:
+    if withheld:
         return "a postmortem left out of this build links to it too"
     return ""
 
