@@ -180,13 +180,20 @@ class Attachments(NamedTuple):
 # A word of text that could be a link target, however it is linked (a
 # reference inside a list, an unquoted src, plain text).
 _WORD = re.compile(r"[^\s\"'()<>\[\]=|]+")
+_LINE_NAMING_A_FILE = re.compile(
+    r"^.*(?:{}).*$".format("|".join(map(re.escape, sorted(ATTACHMENT_SUFFIXES)))),
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def named_files(postmortem: Path, body: str) -> list[Path]:
     """Every file of a kind the site publishes that a postmortem's text may
     link to, over-counted on purpose: a postmortem left out of a build must
     keep its attachments out, whichever form of link it used."""
-    words = (unquote(word.split("#")[0].split("?")[0]) for word in _WORD.findall(body))
+    lines = _LINE_NAMING_A_FILE.findall(body)  # most postmortems have none
+    words = (
+        unquote(word.split("#")[0].split("?")[0]) for line in lines for word in _WORD.findall(line)
+    )
     return [
         postmortem.parent / word
         for word in words
