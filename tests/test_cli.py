@@ -160,7 +160,9 @@ def test_rules_lists_every_rule_of_the_format() -> None:
     from postmortem_kit.rules import RULES
 
     format_doc = (PROJECT / "docs" / "format.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `([a-z0-9-]+)` \| (?:error|warning)[^|]*\|", format_doc, re.M))
+    documented = set(
+        re.findall(r"^\| `([a-z0-9-]+)` \| (?:error|warning)[^|]*\|", format_doc, re.M)
+    )
     assert documented == set(RULES) | {"late-draft"}  # late-draft reads git history
 
 
