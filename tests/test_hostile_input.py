@@ -198,3 +198,49 @@ def test_raw_html_in_the_narrative_is_sanitised_and_quoted_payloads_stay_visible
     assert "javascript:alert(2)" not in article and "<script>alert(5)" not in article
     assert "<code>&lt;img src=x onerror=alert(4)&gt;</code>" in article
     assert "&lt;script&gt;alert(5)&lt;/script&gt;" in article
+
+
+def _system_page(site_repo: Repo, pm_id: str, name: str) -> str:
+    """The page the incident page's link to system `name` leads to."""
+    incident = f"incidents/{pm_id}/"
+    page = (site_repo.path / "site" / incident / "index.html").read_text()
+    hrefs = re.findall(rf'<a href="([^"]+)">{re.escape(name)}</a>', page)
+    assert len(hrefs) == 1, hrefs
+    target = os.path.normpath(os.path.join(incident, hrefs[0]))
+    return (site_repo.path / "site" / target / "index.html").read_text()
+
+
+def test_a_system_named_index_does_not_replace_the_systems_index(site_repo: Repo) -> None:
+    site_repo.write(
+        "postmortems/2025/AIPM-2025-001-a.md",
+        postmortem("AIPM-2025-001", systems="systems: [Index, support-assistant]"),
+    )
+    done = build(site_repo, "--strict")
+    assert done.returncode == 0, done.stderr
+    index = (site_repo.path / "site/systems/index.html").read_text()
+    assert "<title>Systems - Incidents</title>" in index
+    assert ">Index</a>" in index and ">support-assistant</a>" in index
+    page = _system_page(site_repo, "AIPM-2025-001", "Index")
+    assert "<title>System: Index - Incidents</title>" in page
+    assert "incidents/AIPM-2025-001/" in page
+
+
+def test_systems_whose_names_share_a_slug_each_have_their_own_page(site_repo: Repo) -> None:
+    for pm_id, name in [("AIPM-2025-001", "Chat Bot"), ("AIPM-2025-002", "chat-bot")]:
+        site_repo.write(
+            f"postmortems/2025/{pm_id}-a.md", postmortem(pm_id, systems=f"systems: [{name}]")
+        )
+    done = build(site_repo, "--strict")
+    assert done.returncode == 0, done.stderr
+    pages = []
+    for pm_id, other, name in [
+        ("AIPM-2025-001", "AIPM-2025-002", "Chat Bot"),
+        ("AIPM-2025-002", "AIPM-2025-001", "chat-bot"),
+    ]:
+        page = _system_page(site_repo, pm_id, name)
+        assert f"<title>System: {name} - Incidents</title>" in page
+        assert f"incidents/{pm_id}/" in page and f"incidents/{other}/" not in page
+        pages.append(page)
+    assert pages[0] != pages[1]
+    index = (site_repo.path / "site/systems/index.html").read_text()
+    assert ">Chat Bot</a>" in index and ">chat-bot</a>" in index

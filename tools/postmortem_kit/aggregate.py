@@ -27,6 +27,30 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
 
 
+def unique_slugs(names: Iterable[str], reserved: Iterable[str] = ("index",)) -> dict[str, str]:
+    """A slug for each name, different for different names: each gets a page.
+
+    `slug` maps `Chat Bot` and `chat-bot` to one slug, and `Index` to the
+    section's own index page. Names are sorted so the result never depends
+    on the order postmortems are read: the first name of each slug keeps it,
+    the others get `-2`, `-3`... A reserved slug is never given out.
+    """
+    names = sorted(set(names))
+    slugs: dict[str, str] = {}
+    taken = set(reserved)
+    for name in names:  # plain slugs first, so a suffix never takes one a name needs
+        if slug(name) not in taken:
+            slugs[name] = slug(name)
+            taken.add(slugs[name])
+    for name in (n for n in names if n not in slugs):
+        number = 2
+        while f"{slug(name)}-{number}" in taken:
+            number += 1
+        slugs[name] = f"{slug(name)}-{number}"
+        taken.add(slugs[name])
+    return slugs
+
+
 def quarter_of(day: dt.date) -> str:
     return f"{day.year:04d}-q{(day.month - 1) // 3 + 1}"
 

@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, pass_context
 
 from postmortem_kit import charts
-from postmortem_kit.aggregate import Aggregate, Incident, slug
+from postmortem_kit.aggregate import Aggregate, Incident, unique_slugs
 from postmortem_kit.format_schema import SEVERITIES, TRIAGE_QUESTIONS
 from postmortem_kit.new import render_blank
 
@@ -155,7 +155,9 @@ def _environment() -> Environment:
     return env
 
 
-def _with_taxonomy(env: Environment, aggregate: Aggregate) -> Environment:
+def _with_taxonomy(
+    env: Environment, aggregate: Aggregate, system_slugs: dict[str, str]
+) -> Environment:
     """Filters that name and link taxonomy terms: `{{ slug | term_link("types") }}`.
 
     Links are filters, not macros: a page has dozens, and a Jinja macro call
@@ -178,7 +180,8 @@ def _with_taxonomy(env: Environment, aggregate: Aggregate) -> Environment:
 
     @pass_context
     def system_link(context: Any, name: str) -> str:
-        return _link(url(context, f"systems/{slug(name)}.md"), name)
+        # the slug its page was built under: `slug(name)` alone may be another system's
+        return _link(url(context, f"systems/{system_slugs[name]}.md"), name)
 
     @pass_context
     def incident_link(context: Any, incident: Incident) -> str:
@@ -206,7 +209,9 @@ def _link(href: str, text: str) -> str:
 
 def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, str]:
     """Every page of the site as Markdown, by its path."""
-    env = _with_taxonomy(_environment(), aggregate)
+    by_system = aggregate.by("systems")
+    system_slugs = unique_slugs(by_system)  # for the pages and every link to them
+    env = _with_taxonomy(_environment(), aggregate, system_slugs)
     taxonomy = aggregate.taxonomy
     common = {
         "site": aggregate,
@@ -221,6 +226,9 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
     pages: dict[str, str] = {}
 
     def page(path: str, template_name: str, title: str, **context: Any) -> None:
+        # A second page at a path would replace the first without a word: a bug.
+        if path in pages:
+            raise RuntimeError(f"two pages at {path}")
         text = env.get_template(template_name).render(common, page=path, **context)
         pages[path] = _meta(title, SEARCH.get(template_name)) + text
 
@@ -229,7 +237,7 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
         page(incident.page, "incident.md", f"{incident.id}: {incident.title}", incident=incident)
 
     by_type, by_pattern = aggregate.by("types"), aggregate.by("patterns")
-    by_severity, by_system = aggregate.by("severity"), aggregate.by("systems")
+    by_severity = aggregate.by("severity")
     by_quarter = aggregate.by("quarter")
     quarter_chart = _quarter_chart(aggregate, by_quarter)  # on the home page and the quarters'
     page(
@@ -284,11 +292,11 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
             severity=severity,
             incidents=by_severity.get(severity, []),
         )
-    systems = {slug(name): name for name in sorted(by_system, key=str.lower)}
+    systems = sorted(by_system, key=lambda name: (name.lower(), name))
     page("systems/index.md", "systems.md", "Systems", systems=systems, groups=by_system)
-    for system_slug, name in systems.items():
+    for name in systems:
         page(
-            f"systems/{system_slug}.md",
+            f"systems/{system_slugs[name]}.md",
             "system.md",
             f"System: {name}",
             name=name,
