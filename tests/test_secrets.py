@@ -425,3 +425,51 @@ def test_linting_one_file_does_not_import_detect_secrets_once_cached(
     ]
     assert [r.stdout.splitlines()[-1] for r in runs] == ["True", "False"], runs
     assert all("looks like a Stripe key" in r.stdout for r in runs)
+
+
+# --- Other rules' messages ---------------------------------------------------
+
+STRIPE_DOCS_KEY = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+GITHUB_TOKEN = "ghp_" + fake(ALNUM, 36, seed=4)
+# Longer than the 60 characters schema shows of a value: it shows 57 and "...".
+LONG_TOKEN = "github_pat_" + fake(ALNUM + "_", 82, seed=4)
+
+
+def pieces(secret: str, length: int = 12) -> list[str]:
+    return [secret[i : i + length] for i in range(len(secret) - length + 1)]
+
+
+def rules_and_messages(out: str, output_format: str) -> list[tuple[str, str]]:
+    if output_format == "json":
+        return [(f["rule"], f["message"]) for f in json.loads(out)["findings"]]
+    lines = out.splitlines()[:-1]  # the last is the summary
+    if output_format == "github":  # ::error file=…,line=…,col=…,title=RULE::MESSAGE
+        pairs = [line.split(",title=", 1)[1].split("::", 1) for line in lines]
+    else:  # PATH:LINE:COLUMN: LEVEL RULE MESSAGE
+        pairs = [line.split(" ", 3)[2:] for line in lines]
+    return [(rule, message) for rule, message in pairs]
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+@pytest.mark.parametrize(
+    ("severity", "shown"),
+    [(STRIPE_DOCS_KEY, "[secret]"), (LONG_TOKEN, "[secret]...")],
+    ids=["whole", "cut-short"],
+)
+def test_other_rules_never_repeat_a_secret(
+    repo: Repo, output_format: str, severity: str, shown: str
+) -> None:
+    """Schema, unknown-key and unknown-related quote values: they still report, with
+    a mark where the secret was, since lint logs end up in CI logs."""
+    front_matter = f"severity: {severity}\n{GITHUB_TOKEN}: 1\nrelated: [{STRIPE_DOCS_KEY}]\n"
+    repo.write(FINAL_NAME, FINAL.replace("severity: high\n", front_matter, 1))
+    run = repo.run("lint", "--today", TODAY, "--format", output_format)
+    for secret in (severity, GITHUB_TOKEN, STRIPE_DOCS_KEY):
+        assert not [p for p in pieces(secret) if p in run.out], run.out
+    found = rules_and_messages(run.out, output_format)
+    assert [(rule, message) for rule, message in found if rule != "secret"] == [
+        ("schema", f"severity: '{shown}' is not one of: near-miss, low, medium, high, critical"),
+        ("unknown-key", "unknown key '[secret]'"),
+        ("unknown-related", "related[0]: no postmortem has the id '[secret]'"),
+    ], run.out
+    assert [rule for rule, _ in found].count("secret") == 3, run.out

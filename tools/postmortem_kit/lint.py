@@ -23,6 +23,7 @@ from postmortem_kit.history import SHALLOW_WARNING, FileHistory, read_history
 from postmortem_kit.read import Postmortem, read_id_only, read_postmortem
 from postmortem_kit.rules import RULES, Context
 from postmortem_kit.rules.schema import SchemaValidator
+from postmortem_kit.rules.sensitive import secrets_in
 from postmortem_kit.taxonomy import Taxonomy, load_taxonomy
 
 # A schema finding repeats what these say more precisely about the same node.
@@ -168,7 +169,39 @@ def lint_postmortem(postmortem: Postmortem, context: Context, config: Config) ->
                     problem.message,
                 )
             )
+    if any(f.rule == "secret" for f in found):
+        found = _without_secrets(found, secrets_in(postmortem.text))
     return sorted(_configured(_without_repeats(found), config), key=lambda f: f.sort_key)
+
+
+SECRET_MARK = "[secret]"
+SHORTEST_PIECE = 8  # a message may show a value cut short (schema shows 57 characters)
+
+
+def _without_secrets(findings: list[Finding], secrets: list[str]) -> list[Finding]:
+    """Other rules' messages with each secret, whole or cut short, replaced by a mark.
+
+    The `secret` rule never repeats what it found, but a rule that quotes a value
+    (schema, unknown-key, unknown-related…) would: and lint logs end up in CI logs,
+    which are a place secrets leak. Hiding a few characters too many is the cheaper
+    mistake, in a file that fails lint anyway.
+    """
+    secrets = sorted({s for s in secrets if s}, key=len, reverse=True)  # longer ones first
+    return [
+        f if f.rule == "secret" else f._replace(message=_hidden(f.message, secrets))
+        for f in findings
+    ]
+
+
+def _hidden(message: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        head = secret[:SHORTEST_PIECE]
+        start = message.find(head)
+        while start != -1:
+            end = start + len(os.path.commonprefix([secret, message[start:]]))
+            message = message[:start] + SECRET_MARK + message[end:]
+            start = message.find(head, start + len(SECRET_MARK))
+    return message
 
 
 def _without_repeats(findings: list[Finding]) -> list[Finding]:

@@ -133,6 +133,12 @@ def check_secrets(postmortem: Postmortem, context: Context) -> Iterable[Problem]
         )
 
 
+def secrets_in(text: str) -> list[str]:
+    """The secrets that the `secret` rule finds in `text`, as they are written there:
+    for lint to hide them where another rule's message repeats them."""
+    return [text[m.start : m.end] for m in _scanner().spans(text)]
+
+
 # --- Scanning --------------------------------------------------------------
 #
 # Combined into one regex, the fifty-odd expressions took 12 ms a file: re tries
@@ -178,6 +184,10 @@ class _Scanner:
 
     def find(self, text: str) -> list[tuple[int, str]]:
         """Offset and kind of each secret in `text`, in order."""
+        return [(m.start, self.detectors[m.rank].kind) for m in self.spans(text)]
+
+    def spans(self, text: str) -> list[_Match]:
+        """Each secret in `text`, in order: where it starts and ends, and its detector."""
         lowered = _lower(text)
         long_token = _has_long_token(text)
         found: list[_Match] = []
@@ -190,7 +200,7 @@ class _Scanner:
             wanted = {r for h, low, r in self.hints if h in (line_lowered if low else line)}
             for rank in wanted:
                 found.extend(_matches(self.detectors[rank], rank, text, start, end))
-        return [(m.start, self.detectors[m.rank].kind) for m in _one_per_secret(found)]
+        return _one_per_secret(found)
 
 
 def _matches(detector: _Detector, rank: int, text: str, start: int, end: int) -> Iterator[_Match]:
