@@ -174,6 +174,24 @@ def test_author_ids_cannot_take_the_themes_own(site_repo: Repo) -> None:
     assert page.count('id="__config"') == 1  # Material's own
 
 
+def test_author_classes_cannot_make_the_theme_act(site_repo: Repo) -> None:
+    """`mermaid` made Material fetch a script from a CDN; `md-dialog` faked its UI."""
+    site_repo.write(
+        "pyproject.toml", '[tool.postmortem.rules]\nlate-draft = "off"\nraw-html = "off"\n'
+    )
+    body = (
+        '## Impact\n\n<pre class="mermaid">graph LR; A-->B</pre>\n\n'
+        '<div class="md-dialog md-dialog--active note">Sign in again</div>\n\n'
+    )
+    text = postmortem("AIPM-2025-001").replace("## Impact\n", body)
+    site_repo.write("postmortems/2025/AIPM-2025-001-a.md", text)
+    assert build(site_repo).returncode == 0
+    page = (site_repo.path / "site/incidents/AIPM-2025-001/index.html").read_text()
+    article = page[page.index("<article") : page.index("</article>")]
+    assert "mermaid" not in article and "md-dialog" not in article
+    assert '<div class="note">Sign in again</div>' in article
+
+
 def test_raw_html_in_the_narrative_is_sanitised_and_quoted_payloads_stay_visible(
     site_repo: Repo,
 ) -> None:

@@ -473,3 +473,31 @@ def test_other_rules_never_repeat_a_secret(
         ("unknown-related", "related[0]: no postmortem has the id '[secret]'"),
     ], run.out
     assert [rule for rule, _ in found].count("secret") == 3, run.out
+
+
+PRIVATE_KEY_BLOCK = (
+    "|\n  -----BEGIN RSA "
+    + "PRIVATE KEY-----\n  "
+    + fake(ALNUM + "+/", 64, seed=7)
+    + "\n  -----END RSA "
+    + "PRIVATE KEY-----"
+)
+
+
+@pytest.mark.parametrize(
+    "severity",
+    [
+        "{password: " + fake(ALNUM, 18, seed=5) + "7}",
+        "{Authorization: Bearer ey" + fake(ALNUM, 20, seed=6) + "9}",
+        PRIVATE_KEY_BLOCK,
+    ],
+    ids=["value-of-a-keyword", "header-value", "key-block"],
+)
+def test_a_quoted_value_never_shows_the_secret_part(repo: Repo, severity: str) -> None:
+    """The rule matches a keyword with its value, or a key's first armour line;
+    schema quotes the value alone, as JSON, or the key's body."""
+    repo.write(FINAL_NAME, FINAL.replace("severity: high\n", f"severity: {severity}\n", 1))
+    run = repo.run("lint", "--today", TODAY, "--format", "json")
+    value = severity.split("-----")[2] if "KEY" in severity else severity.split()[-1][:-1]
+    assert not [p for p in pieces(value.strip()) if p in run.out], run.out
+    assert '"rule": "schema"' in run.out and '"rule": "secret"' in run.out

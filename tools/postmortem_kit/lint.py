@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing as mp
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -175,6 +176,7 @@ def lint_postmortem(postmortem: Postmortem, context: Context, config: Config) ->
 
 
 SECRET_MARK = "[secret]"
+_WORD = re.compile(r"[A-Za-z0-9+/=_.~-]{8,}")
 SHORTEST_PIECE = 8  # a message may show a value cut short (schema shows 57 characters)
 
 
@@ -186,7 +188,10 @@ def _without_secrets(findings: list[Finding], secrets: list[str]) -> list[Findin
     which are a place secrets leak. Hiding a few characters too many is the cheaper
     mistake, in a file that fails lint anyway.
     """
-    secrets = sorted({s for s in secrets if s}, key=len, reverse=True)  # longer ones first
+    # each secret whole, and each word of it: a message may quote the value
+    # without the keyword the rule matched (`password: …`), or as JSON
+    pieces = {piece for secret in secrets for piece in (secret, *_WORD.findall(secret))}
+    secrets = sorted(pieces, key=len, reverse=True)  # longer ones first
     return [
         f if f.rule == "secret" else f._replace(message=_hidden(f.message, secrets))
         for f in findings

@@ -11,18 +11,18 @@ authors where their text would be changed.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 # What Python-Markdown (tables, toc, footnotes, admonitions, attr lists) and
 # Material (code highlighting, details, content tabs) write into a page.
-TAGS = set(
-    """
+_TAG_NAMES = """
     a abbr b blockquote br caption code col colgroup dd del details div dl dt em
     figcaption figure h1 h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s
-    samp small span strong sub summary sup table tbody td tfoot th thead tr u ul
-    var
-    """.split()
-)
+    samp small span strong sub summary sup table tbody td tfoot th thead tr u ul var
+"""
+TAGS = set(_TAG_NAMES.split())
 ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir"},
     "a": {"href"},
@@ -40,10 +40,21 @@ URL_SCHEMES = {"http", "https", "mailto"}
 STYLE_PROPERTIES = {"text-align"}  # how Markdown tables align their columns
 
 
+# Classes the theme acts on: `mermaid` and `arithmatex` make Material load a
+# script from a CDN, `md-*` and `tabbed-*` dress text as its own interface
+# (a fake "sign in again" dialog), `annotate` turns markup into controls.
+_THEME_CLASS = re.compile(r"md-|tabbed-|(?:mermaid|arithmatex|annotate)$")
+
+
 def _keep(tag: str, attribute: str, value: str) -> str | None:
-    """Drop ids the theme's own script looks up (Material's `__config`, `__search`…):
-    the author's element comes first on the page, so `#__config` would be theirs."""
-    return None if attribute == "id" and value.startswith("__") else value
+    """Drop what the theme's own script would take as its own: ids it looks up
+    (Material's `__config`, `__search`…; the author's element comes first on the
+    page, so `#__config` would be theirs) and classes it acts on."""
+    if attribute == "id":
+        return None if value.startswith("__") else value
+    if attribute == "class":
+        return " ".join(name for name in value.split() if not _THEME_CLASS.match(name)) or None
+    return value
 
 
 _cleaner = nh3.Cleaner(

@@ -136,7 +136,15 @@ def check_secrets(postmortem: Postmortem, context: Context) -> Iterable[Problem]
 def secrets_in(text: str) -> list[str]:
     """The secrets that the `secret` rule finds in `text`, as they are written there:
     for lint to hide them where another rule's message repeats them."""
-    return [text[m.start : m.end] for m in _scanner().spans(text)]
+    return [text[m.start : _end_of_block(text, m.end)] for m in _scanner().spans(text)]
+
+
+def _end_of_block(text: str, end: int) -> int:
+    """Past a private key's whole block: the rule matches its first armour line."""
+    if not text[:end].endswith("PRIVATE KEY-----"):
+        return end
+    close = text.find("-----END", end)
+    return len(text) if close == -1 else close
 
 
 # --- Scanning --------------------------------------------------------------
