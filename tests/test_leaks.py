@@ -36,10 +36,19 @@ HIDDEN_FROM_INTERNAL = [
     "CANARY-SHARED-IN-QUOTE",
     "CANARY-SHARED-UNQUOTED",
     "CANARY-SHARED-ORIGINAL",  # published under another name, through a hard link
+    "CANARY-SHARED-ENCODED",
+    "CANARY-SHARED-WITH SPACE",
+    "CANARY-SHARED-ESCAPED",
+    "CANARY-SHARED-DOTTED",
+    "CANARY-SHARED-UNREAD",  # next to a postmortem lint cannot read
     "CANARY-LEFT-OUT",  # a postmortem lint rejects
 ]
 NEVER_PUBLISHED = ["CANARY-OUTSIDE-FOLDER", "CANARY-HTML-ATTACHMENT", "CANARY-OUTSIDE-REPO"]
 
+# Screenshots a restricted postmortem links to in forms a simple scan misses,
+# which a public postmortem links to as well.
+SHARED = ["in-list", "in-quote", "unquoted", "original", "encoded", "with space", "escaped"]
+SHARED += ["dotted"]
 TRICKS = (
     """
 Links a hostile or careless author could write:
@@ -81,9 +90,11 @@ def corpus(repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Repo:
         TRICKS
         + f"[out and back in]({way_out})\n"
         + "".join(
-            f"![{name}](img/{name}.png)\n"
-            for name in ["in-list", "in-quote", "unquoted", "hard-link"]
+            f"![{name}](<img/{name}.png>)\n"
+            for name in [*SHARED, "hard-link"]
+            if name != "original"
         )
+        + "![old](../2024/img/old.png)\n"
     )
     repo.write("postmortems/2025/AIPM-2025-001-refunds.md", body_line(public, tricks))
     repo.write("postmortems/2025/img/plain.png", "a plain screenshot")
@@ -101,7 +112,9 @@ def corpus(repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Repo:
         # links in forms a simple scan misses: each file a public postmortem links too
         "- item ![x][r]\n\n    [r]: img/in-list.png\n\n"
         "> ![y][s]\n>\n> [s]: img/in-quote.png\n\n"
-        "<img src=img/unquoted.png>\n\n![d](img/original.png)\n",
+        "<img src=img/unquoted.png>\n\n![d](img/original.png)\n\n"
+        "![e](img/encoded%2Epng) ![f](<img/with space.png>) ![g](img/escaped\\.png) "
+        "![h](nowhere/../img/dotted.png)\n",
     )
     repo.write("postmortems/2025/AIPM-2025-007-pricing.md", restricted)
     rejected = postmortem("AIPM-2025-008", title="title: CANARY-LEFT-OUT and no severity")
@@ -109,8 +122,11 @@ def corpus(repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Repo:
 
     repo.write("postmortems/2025/img/shared.png", "CANARY-SHARED-SCREENSHOT")
     repo.write("postmortems/2025/img/secret.png", "CANARY-SECRET-SCREENSHOT")
-    for name in ["in-list", "in-quote", "unquoted", "original"]:
+    for name in SHARED:
         repo.write(f"postmortems/2025/img/{name}.png", f"CANARY-SHARED-{name.upper()}")
+    # a postmortem lint cannot read (not UTF-8) may link to anything next to it
+    repo.write("postmortems/2024/AIPM-2024-001-latin.md", "---\nid: \xe9\n---\n".encode("latin-1"))
+    repo.write("postmortems/2024/img/old.png", "CANARY-SHARED-UNREAD")
     os.link(folder / "img/original.png", folder / "img/hard-link.png")
     repo.write("postmortems/2025/logs/internal.log", "CANARY-INTERNAL-LOG")
     repo.write("postmortems/2025/report.html", "<script>CANARY-HTML-ATTACHMENT</script>")
@@ -156,7 +172,15 @@ def published_text(site: Path) -> str:
     [
         ("public", HIDDEN_FROM_PUBLIC + HIDDEN_FROM_INTERNAL + NEVER_PUBLISHED, []),
         ("internal", HIDDEN_FROM_INTERNAL + NEVER_PUBLISHED, HIDDEN_FROM_PUBLIC),
-        ("restricted", ["CANARY-LEFT-OUT", *NEVER_PUBLISHED], HIDDEN_FROM_INTERNAL[:4]),
+        (
+            "restricted",
+            ["CANARY-LEFT-OUT", "CANARY-SHARED-UNREAD", *NEVER_PUBLISHED],
+            [
+                c
+                for c in HIDDEN_FROM_INTERNAL
+                if c not in ("CANARY-LEFT-OUT", "CANARY-SHARED-UNREAD")
+            ],
+        ),
     ],
 )
 def test_a_build_publishes_nothing_hidden_from_its_audience(

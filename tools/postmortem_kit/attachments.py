@@ -9,6 +9,7 @@ reported, so that a strict build fails rather than a public one leaking.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
@@ -20,9 +21,11 @@ from postmortem_kit.collection import display_path
 from postmortem_kit.read import Postmortem
 
 # Where Markdown or HTML names another file: [text](target), ![alt](target),
-# a reference `[name]: target`, or an HTML src/href attribute (the last group).
+# either with a <bracketed target>, a reference `[name]: target`, or an HTML
+# src/href attribute (the last group).
 _LINK_TARGET = re.compile(
-    r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]\n]+\]:\s*<?([^\s>]+)|\b(?:src|href)=[\"']([^\"']+)",
+    r"\]\(\s*(?:<([^<>\n]+)>|([^)\s>]+))|^ {0,3}\[[^\]\n]+\]:\s*<?([^\s>]+)"
+    r"|\b(?:src|href)=[\"']([^\"']+)",
     re.MULTILINE,
 )
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkdn", ".mkd"}
@@ -50,7 +53,7 @@ def links_in(postmortem: Path, body: str) -> list[Link]:
         if not target or target.startswith("/") or ":" in target:
             continue  # an anchor, an absolute path or a URL
         path = Path(os.path.normpath(postmortem.parent / target))
-        html = match.group(3) is not None
+        html = match.group(4) is not None
         links.append(Link(target, path, target.endswith(".md") and not html))
     return links
 
@@ -74,9 +77,12 @@ class Attachments(NamedTuple):
         withheld = {
             identity
             for pm in left_out
-            for path in named_files(root / pm.path, pm.body)  # all of it, if unreadable
+            for path in named_files(root / pm.path, pm.body)
             if (identity := _identity(path))
         }
+        # a postmortem too large or not UTF-8 may link to anything next to it
+        # (a device, a pipe or a link out of the repository is nobody's text)
+        unread = [(root / pm.path).parent for pm in left_out if _unread_text(pm)]
         files, warnings = set(), []
         for incident in published:
             path = incident.postmortem.path
@@ -84,7 +90,10 @@ class Attachments(NamedTuple):
                 resolved = _resolved(link.path)
                 if resolved is None or (link.markdown_page and resolved.suffix == ".md"):
                     continue  # a missing file or a page: MkDocs reports or resolves it
-                why = _not_published(link.path, resolved, folders, _identity(resolved) in withheld)
+                withhold = _identity(resolved) in withheld or any(
+                    link.path.is_relative_to(folder) for folder in unread
+                )
+                why = _not_published(link.path, resolved, folders, withhold)
                 if why:
                     warnings.append(f"{path}: the link to {link.target} is not published: {why}")
                 else:
@@ -93,27 +102,38 @@ class Attachments(NamedTuple):
 
 
 # A word of text that could be a link target, however it is linked (a
-# reference inside a list, an unquoted src, plain text).
+# reference inside a list, an unquoted src, plain text), or a <bracketed>
+# destination, which may hold spaces.
 _WORD = re.compile(r"[^\s\"'()<>\[\]=|]+")
+_BRACKETED = re.compile(r"<([^<>\n]+)>")
 _LINE_NAMING_A_FILE = re.compile(
     r"^.*(?:{}).*$".format("|".join(map(re.escape, sorted(ATTACHMENT_SUFFIXES)))),
     re.IGNORECASE | re.MULTILINE,
 )
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def named_files(postmortem: Path, body: str) -> list[Path]:
     """Every file of a kind the site publishes that a postmortem's text may
     link to, over-counted on purpose: a postmortem left out of a build must
-    keep its attachments out, whichever form of link it used."""
-    lines = _LINE_NAMING_A_FILE.findall(body)  # most postmortems have none
+    keep its attachments out, whichever form of link it used. Escapes,
+    entities and percent-encoding are undone first, as Markdown and browsers
+    undo them, and `..` is taken as text, as MkDocs and browsers take it."""
+    text = unquote(html.unescape(_MARKDOWN_ESCAPE.sub(r"\1", body)))
     words = (
-        unquote(word.split("#")[0].split("?")[0]) for line in lines for word in _WORD.findall(line)
+        word.split("#")[0].split("?")[0]
+        for line in _LINE_NAMING_A_FILE.findall(text)  # most postmortems have none
+        for word in (*_BRACKETED.findall(line), *_WORD.findall(line))
     )
     return [
-        postmortem.parent / word
+        Path(os.path.normpath(postmortem.parent / word))
         for word in words
         if word.lower().endswith(ATTACHMENT_SUFFIXES) and ":" not in word
     ]
+
+
+def _unread_text(postmortem: Postmortem) -> bool:
+    return not postmortem.text and any(p.rule == "unreadable-file" for p in postmortem.problems)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
