@@ -258,6 +258,13 @@ CASES = [
         "error",
         "a paragraph holds over 1000 '['",
     ),
+    (
+        "unrenderable",
+        edit("## Impact\n", "## Impact\n\n" + "<b>x</b> " * 5001 + "\n"),
+        "110:1",
+        "error",
+        "10,000 marks",
+    ),
     # values that crashed the build or vanished from it while lint passed them
     (
         "schema",

@@ -226,11 +226,14 @@ def _closing_run(length: int) -> re.Pattern[str]:
 
 
 # Text the site's Markdown cannot render in reasonable time. Python-Markdown
-# recurses once per level of nested lists (and fails near 300), and takes
-# quadratic time over the `[` of one paragraph (10,000 take 20 s). Real text
-# comes nowhere near either limit.
+# recurses once per level of nested lists (and fails near 300), and copies a
+# paragraph's text for every inline mark it finds in it, which takes quadratic
+# time: 10,000 `[` take 20 s, 100,000 `<b>` a few minutes; 1,000 and 10,000,
+# the limits, take a fraction of a second. Real prose comes nowhere near them.
 MAX_NESTING = 20
 MAX_BRACKETS = 1000
+MAX_INLINE_MARKS = 10_000
+INLINE_MARKS = "`\\&*_<"  # and a line break made of two spaces
 _DEEP_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{40}", re.MULTILINE)  # 20 levels take 40 characters
 _LINE_PREFIX = re.compile(r"(?:[ \t]|>|[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t]))*")
 _LIST_MARKER = re.compile(r"[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t])")
@@ -241,7 +244,7 @@ _FENCED_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1|\Z)", re.MULTILI
 
 @rule("unrenderable", "error")
 def check_unrenderable(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """Lists nested over 20 levels, or over 1,000 `[` in a paragraph: the site cannot render it."""
+    """Lists nested over 20 levels, or a paragraph too marked up for the site to render."""
     body = postmortem.body
     for match in _DEEP_PREFIX.finditer(body):
         prefix = _LINE_PREFIX.match(body, match.start()).group()
@@ -254,16 +257,22 @@ def check_unrenderable(postmortem: Postmortem, context: Context) -> Iterable[Pro
                 "render: flatten them, or quote the text in a fenced code block",
             )
             break
-    if body.count("[") > MAX_BRACKETS:
+    if body.count("[") > MAX_BRACKETS or _inline_marks(body) > MAX_INLINE_MARKS:
         # code is blanked out, not removed, so that offsets stay those of the body
         prose = _FENCED_CODE.sub(lambda code: _NOT_NEWLINE.sub(" ", code.group()), body)
         for paragraph in _PARAGRAPH.finditer(prose):
-            if paragraph.group().count("[") > MAX_BRACKETS:
+            text = paragraph.group()
+            if text.count("[") > MAX_BRACKETS or _inline_marks(text) > MAX_INLINE_MARKS:
                 yield Problem.at(
                     postmortem.text_position(len(postmortem.text) - len(body) + paragraph.start()),
-                    f"a paragraph holds over {MAX_BRACKETS} '[', which the site cannot render in "
-                    "reasonable time: quote such text in a fenced code block",
+                    f"a paragraph holds over {MAX_BRACKETS} '[' or {MAX_INLINE_MARKS:,} marks "
+                    f"({INLINE_MARKS}, line breaks), which the site cannot render in reasonable "
+                    "time: quote such text in a fenced code block",
                 )
+
+
+def _inline_marks(text: str) -> int:
+    return sum(text.count(mark) for mark in INLINE_MARKS) + text.count("  \n")
 
 
 # Judging what was found
