@@ -260,7 +260,7 @@ CASES = [
     ),
     (
         "unrenderable",
-        edit("## Impact\n", "## Impact\n\n" + "<b>x</b> " * 5001 + "\n"),
+        edit("## Impact\n", "## Impact\n\n" + "*a* " * 5001 + "\n"),
         "110:1",
         "error",
         "10,000 marks",
