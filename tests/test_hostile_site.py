@@ -36,7 +36,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -49,39 +48,16 @@ import pytest
 import yaml
 from conftest import FINAL, git
 from jsonschema import Draft202012Validator
+from playwright.sync_api import Dialog, Page, Route, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from postmortem_kit.format_schema import build_schema
 from postmortem_kit.read import parse_postmortem
 from postmortem_kit.rules.body import SECTIONS_IN_FINAL
 from postmortem_kit.rules.schema import SchemaValidator
 from postmortem_kit.taxonomy import load_taxonomy
+from test_browser import CHROMIUM, CHROMIUM_ARGS  # skips this module where it skips
+from test_site import MKDOCS_YML
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-    pytest.skip(
-        "no chromium here (apt-get install chromium); CI installs it", allow_module_level=True
-    )
-
-from playwright.sync_api import Dialog, Page, Route, sync_playwright  # noqa: E402
-from playwright.sync_api import Error as PlaywrightError  # noqa: E402
-
-# Without the background-networking flags Chromium tries to reach Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-MKDOCS_YML = """\
-site_name: Incidents
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - postmortems
-"""
 LOCAL_HOST = "127.0.0.1"
 EVIL = "http://evil.example"  # never reached: requests off 127.0.0.1 are recorded and aborted
 

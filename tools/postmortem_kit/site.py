@@ -36,7 +36,7 @@ class SiteContent(NamedTuple):
     audience: str
     pages: dict[str, str]  # path -> Markdown
     incidents: list[Incident]  # those with a page, newest first
-    warnings: list[str]  # postmortems that are invalid or left out, with why
+    warnings: list[str]  # postmortems left out and links not published, with why
     history: dict[str, FileHistory]  # by postmortem path
     attachments: list[str]  # files that published postmortems link to, from the root
 

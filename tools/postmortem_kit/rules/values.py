@@ -89,7 +89,7 @@ def _when(postmortem: Postmortem, path: NodePath) -> When | None:
     return parse_when(postmortem.get(*path))
 
 
-EACH = "*"  # every item of a list, in a path of DATED_FIELDS
+EACH = "*"  # in a path of EVENT_DATES or PLAN_DATES: every item of that list
 # Dates of what happened, and dates of what is planned (which may lie ahead).
 EVENT_DATES = [
     ("identified",),
