@@ -125,6 +125,10 @@ class Postmortem(NamedTuple):
         line_start = self.text.rfind("\n", 0, offset) + 1
         return self.text.count("\n", 0, offset) + 1, offset - line_start + 1
 
+    def body_position(self, offset: int) -> Position:
+        """Line and column of a character offset in the body."""
+        return self.text_position(self._body_offset + offset)
+
     def section(self, title: str) -> Section | None:
         wanted = title.casefold()
         return next((s for s in self.sections if s.title.casefold() == wanted), None)

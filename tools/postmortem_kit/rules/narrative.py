@@ -252,7 +252,7 @@ def check_unrenderable(postmortem: Postmortem, context: Context) -> Iterable[Pro
         indent = len(prefix.expandtabs(4)) - len(prefix.lstrip(" \t"))
         if markers and markers + indent // 4 > MAX_NESTING:
             yield Problem.at(
-                postmortem.text_position(len(postmortem.text) - len(body) + match.start()),
+                postmortem.body_position(match.start()),
                 f"lists nested more than {MAX_NESTING} levels deep, which the site cannot "
                 "render: flatten them, or quote the text in a fenced code block",
             )
@@ -264,7 +264,7 @@ def check_unrenderable(postmortem: Postmortem, context: Context) -> Iterable[Pro
             text = paragraph.group()
             if text.count("[") > MAX_BRACKETS or _inline_marks(text) > MAX_INLINE_MARKS:
                 yield Problem.at(
-                    postmortem.text_position(len(postmortem.text) - len(body) + paragraph.start()),
+                    postmortem.body_position(paragraph.start()),
                     f"a paragraph holds over {MAX_BRACKETS} '[' or {MAX_INLINE_MARKS:,} marks "
                     f"({INLINE_MARKS}, line breaks), which the site cannot render in reasonable "
                     "time: quote such text in a fenced code block",
