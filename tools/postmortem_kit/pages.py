@@ -75,8 +75,18 @@ OWASP_LLM_2025 = {
 # How search treats each kind of page. Index pages list postmortems that
 # search finds on their own pages: indexing the lists again only buries the
 # postmortem under pages that mention its id.
-UNSEARCHED = ["type.md", "root_cause.md", "severity.md", "system.md", "quarter.md"]
-UNSEARCHED += ["quarters.md", "actions.md", "controls.md", "near_misses.md", "lessons.md"]
+UNSEARCHED = [
+    "type.md",
+    "root_cause.md",
+    "severity.md",
+    "system.md",
+    "quarter.md",
+    "quarters.md",
+    "actions.md",
+    "controls.md",
+    "near_misses.md",
+    "lessons.md",
+]
 SEARCH: dict[str, dict[str, Any]] = {
     "incident.md": {"boost": 10},
     **{template: {"exclude": True} for template in UNSEARCHED},
