@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from postmortem_kit.taxonomy import load_taxonomy
+from postmortem_kit.format.taxonomy import load_taxonomy
 
 SYSTEMS = [
     "support-assistant",

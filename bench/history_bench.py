@@ -25,8 +25,8 @@ from pathlib import Path
 
 from generate import generate
 from measure import mkdocs_build_seconds
-from postmortem_kit.history import read_history
-from postmortem_kit.site import load_site
+from postmortem_kit.git.history import read_history
+from postmortem_kit.site.content import load_site
 
 OUT = Path(__file__).parent / "out" / "history"
 THEME = "theme:\n  name: material\n  font: false\n"

@@ -63,15 +63,15 @@ from hostile_sites import (  # noqa: E402
     site_files,
     write_repository,
 )
-from postmortem_kit.collection import Collection, display_path, find_postmortem_files  # noqa: E402
-from postmortem_kit.config import Config  # noqa: E402
-from postmortem_kit.findings import Finding  # noqa: E402
-from postmortem_kit.format_schema import build_schema  # noqa: E402
-from postmortem_kit.lint import lint_postmortem  # noqa: E402
-from postmortem_kit.read import Postmortem, parse_postmortem, read_id_only  # noqa: E402
-from postmortem_kit.rules import Context  # noqa: E402
-from postmortem_kit.rules.schema import SchemaValidator  # noqa: E402
-from postmortem_kit.taxonomy import load_taxonomy  # noqa: E402
+from postmortem_kit.format.collection import Collection, display_path, find_postmortem_files  # noqa: E402
+from postmortem_kit.format.config import Config  # noqa: E402
+from postmortem_kit.format.findings import Finding  # noqa: E402
+from postmortem_kit.format.read import Postmortem, parse_postmortem, read_id_only  # noqa: E402
+from postmortem_kit.format.schema import build_schema  # noqa: E402
+from postmortem_kit.format.taxonomy import load_taxonomy  # noqa: E402
+from postmortem_kit.lint.rules import Context  # noqa: E402
+from postmortem_kit.lint.rules.schema import SchemaValidator  # noqa: E402
+from postmortem_kit.lint.runner import lint_postmortem  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 TODAY = dt.date(2026, 12, 1)  # fixed, so that a seed replays the same findings

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
-from postmortem_kit.format_schema import build_schema
-from postmortem_kit.read import MAX_BYTES
-from postmortem_kit.taxonomy import load_taxonomy
+from postmortem_kit.format.read import MAX_BYTES
+from postmortem_kit.format.schema import build_schema
+from postmortem_kit.format.taxonomy import load_taxonomy
 
 PROJECT = Path(__file__).resolve().parent.parent
 ID_PLACEHOLDER = "AIPM-2026-000000"  # as long as every fresh id: offsets stay put

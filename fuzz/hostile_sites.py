@@ -24,8 +24,8 @@ from typing import NamedTuple
 import markdown
 from hostile_inputs import PROJECT, generate, path_of
 from hostile_pool import Failure, guarded
-from postmortem_kit.mkdocs_plugin import EXTENSIONS
-from postmortem_kit.site import SiteContent, load_site, write_pages
+from postmortem_kit.site.content import SiteContent, load_site, write_pages
+from postmortem_kit.site.mkdocs.plugin import EXTENSIONS
 
 PYPROJECT = '[tool.postmortem.rules]\nlate-draft = "off"\n'
 MKDOCS_YML = """\

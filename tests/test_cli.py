@@ -157,7 +157,7 @@ def test_console_script_runs_in_a_subdirectory(repo: Repo) -> None:
 
 
 def test_rules_lists_every_rule_of_the_format() -> None:
-    from postmortem_kit.rules import RULES
+    from postmortem_kit.lint.rules import RULES
 
     format_doc = (PROJECT / "docs" / "format.md").read_text(encoding="utf-8")
     documented = set(
@@ -167,7 +167,7 @@ def test_rules_lists_every_rule_of_the_format() -> None:
 
 
 def test_parallel_run_finds_what_a_serial_run_finds(repo: Repo, monkeypatch) -> None:
-    from postmortem_kit import lint
+    from postmortem_kit.lint import runner as lint
 
     for n in range(1, 13):
         text = FINAL.replace("AIPM-2025-001", f"AIPM-2025-{n:03d}")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from conftest import PROJECT
-from postmortem_kit.collection import find_postmortem_files, load_collection
-from postmortem_kit.config import load_config
-from postmortem_kit.lint import lint_repository
-from postmortem_kit.rules import RULES
-from postmortem_kit.taxonomy import load_taxonomy
+from postmortem_kit.format.collection import find_postmortem_files, load_collection
+from postmortem_kit.format.config import load_config
+from postmortem_kit.format.taxonomy import load_taxonomy
+from postmortem_kit.lint.rules import RULES
+from postmortem_kit.lint.runner import lint_repository
 
 GALLERY = load_collection(find_postmortem_files(PROJECT / "postmortems"), PROJECT)
 TAXONOMY = load_taxonomy()

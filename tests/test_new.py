@@ -10,7 +10,7 @@ from conftest import FINAL, PROJECT, Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from postmortem_kit.cli import cli
-from postmortem_kit.new import next_id, render_blank, render_new, slugify
+from postmortem_kit.format.draft import next_id, render_blank, render_new, slugify
 
 OPTIONS = [
     "--title",

@@ -6,9 +6,9 @@ import json
 
 from conftest import FINAL, PROJECT
 from jsonschema import Draft202012Validator
-from postmortem_kit.format_schema import SCHEMA_PATH, build_schema, schema_text
-from postmortem_kit.read import parse_postmortem
-from postmortem_kit.taxonomy import load_taxonomy
+from postmortem_kit.format.read import parse_postmortem
+from postmortem_kit.format.schema import SCHEMA_PATH, build_schema, schema_text
+from postmortem_kit.format.taxonomy import load_taxonomy
 
 TAXONOMY = load_taxonomy()
 COMMITTED = json.loads((PROJECT / "schema" / "postmortem.schema.json").read_text())

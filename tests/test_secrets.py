@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FINAL, FINAL_NAME, Repo
-from postmortem_kit.rules import sensitive
+from postmortem_kit.lint.rules import sensitive
 
 TODAY = "2026-01-01"
 LINE = 110  # "412 customers received…", in the Impact section of FINAL

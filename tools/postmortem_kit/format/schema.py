@@ -12,7 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from postmortem_kit.taxonomy import Taxonomy
+from postmortem_kit.format.taxonomy import Taxonomy
 
 SCHEMA_PATH = Path(str(files("postmortem_kit.schema").joinpath("postmortem.schema.json")))
 SCHEMA_ID = "https://postmortem-kit.dev/schema/postmortem.schema.json"

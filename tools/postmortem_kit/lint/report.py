@@ -7,8 +7,8 @@ import datetime as dt
 import json
 from typing import TextIO
 
-from postmortem_kit.aggregate import Action
-from postmortem_kit.lint import LintResult
+from postmortem_kit.lint.runner import LintResult
+from postmortem_kit.site.aggregate import Action
 
 JSON_VERSION = 1
 

@@ -20,7 +20,7 @@ import yaml
 from mistune.block_parser import BlockParser
 from mistune.core import BlockState
 
-from postmortem_kit.findings import ERROR, Finding
+from postmortem_kit.format.findings import ERROR, Finding
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 16

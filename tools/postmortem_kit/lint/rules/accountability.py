@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from postmortem_kit.dates import as_date, parse_when
-from postmortem_kit.read import Postmortem
-from postmortem_kit.rules.base import Context, Problem, at_least, dicts, rule
+from postmortem_kit.format.dates import as_date, parse_when
+from postmortem_kit.format.read import Postmortem
+from postmortem_kit.lint.rules.base import Context, Problem, at_least, dicts, rule
 
 FOLLOW_UP_DAYS = 7
 DRAFT_HOURS = 72

@@ -20,10 +20,10 @@ from typing import Any
 
 from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, pass_context
 
-from postmortem_kit import charts
-from postmortem_kit.aggregate import Aggregate, Incident, unique_slugs
-from postmortem_kit.format_schema import SEVERITIES, TRIAGE_QUESTIONS
-from postmortem_kit.new import render_blank
+from postmortem_kit.format.draft import render_blank
+from postmortem_kit.format.schema import SEVERITIES, TRIAGE_QUESTIONS
+from postmortem_kit.site import charts
+from postmortem_kit.site.aggregate import Aggregate, Incident, unique_slugs
 
 # Characters Python-Markdown gives a meaning to inside a line (values never start
 # one); a backslash makes each literal. `<`, `>` and `&` become HTML entities.
@@ -153,7 +153,7 @@ def relative_url(page: str, target: str, directory_urls: bool) -> str:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("postmortem_kit", "templates/site"),
+        loader=PackageLoader("postmortem_kit.site", "templates"),
         autoescape=False,  # Markdown, not HTML: values are escaped with `md`
         undefined=ChainableUndefined,  # front matter may lack any key
         trim_blocks=True,

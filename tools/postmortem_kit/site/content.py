@@ -11,16 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from postmortem_kit.aggregate import Aggregate, Incident, is_visible
-from postmortem_kit.attachments import Attachments
-from postmortem_kit.collection import Collection, find_postmortem_files, load_collection
-from postmortem_kit.config import find_root, load_config
-from postmortem_kit.format_schema import VISIBILITIES
-from postmortem_kit.history import SHALLOW_WARNING, FileHistory, read_history
-from postmortem_kit.lint import accepts, lint_context
-from postmortem_kit.pages import STYLE, STYLESHEET, build_pages, page_url
-from postmortem_kit.rules import RULES
-from postmortem_kit.taxonomy import load_taxonomy
+from postmortem_kit.format.collection import Collection, find_postmortem_files, load_collection
+from postmortem_kit.format.config import find_root, load_config
+from postmortem_kit.format.schema import VISIBILITIES
+from postmortem_kit.format.taxonomy import load_taxonomy
+from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory, read_history
+from postmortem_kit.lint.rules import RULES
+from postmortem_kit.lint.runner import accepts, lint_context
+from postmortem_kit.site.aggregate import Aggregate, Incident, is_visible
+from postmortem_kit.site.attachments import Attachments
+from postmortem_kit.site.pages import STYLE, STYLESHEET, build_pages, page_url
 
 AUDIENCE_VARIABLE = "POSTMORTEM_AUDIENCE"
 DEFAULT_AUDIENCE = "internal"

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from postmortem_kit.read import Postmortem
-from postmortem_kit.rules.base import Context, Problem, rule
+from postmortem_kit.format.read import Postmortem
+from postmortem_kit.lint.rules.base import Context, Problem, rule
 
 # Each pattern comes with hints: strings of which every match contains one. It
 # runs only on lines with one of its hints, so a clean file is cheap. A hint in

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-from postmortem_kit import dates
-from postmortem_kit.format_schema import DATE, DATE_TIME, ID_DIGITS, id_pattern
-from postmortem_kit.read import Postmortem
-from postmortem_kit.rules.base import Context, Problem, did_you_mean, field, rule
+from postmortem_kit.format import dates
+from postmortem_kit.format.read import Postmortem
+from postmortem_kit.format.schema import DATE, DATE_TIME, ID_DIGITS, id_pattern
+from postmortem_kit.lint.rules.base import Context, Problem, did_you_mean, field, rule
 
 if TYPE_CHECKING:  # python-jsonschema is imported only for an invalid file
     from jsonschema.exceptions import ValidationError

@@ -10,22 +10,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from postmortem_kit.collection import (
+from postmortem_kit.format.collection import (
     Collection,
     bulk_reading,
     display_path,
     find_postmortem_files,
     is_postmortem_file,
 )
-from postmortem_kit.config import Config
-from postmortem_kit.findings import Finding
-from postmortem_kit.format_schema import build_schema
-from postmortem_kit.history import SHALLOW_WARNING, FileHistory, read_history
-from postmortem_kit.read import Postmortem, read_id_only, read_postmortem
-from postmortem_kit.rules import RULES, Context
-from postmortem_kit.rules.schema import SchemaValidator
-from postmortem_kit.rules.sensitive import secrets_in
-from postmortem_kit.taxonomy import Taxonomy, load_taxonomy
+from postmortem_kit.format.config import Config
+from postmortem_kit.format.findings import Finding
+from postmortem_kit.format.read import Postmortem, read_id_only, read_postmortem
+from postmortem_kit.format.schema import build_schema
+from postmortem_kit.format.taxonomy import Taxonomy, load_taxonomy
+from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory, read_history
+from postmortem_kit.lint.rules import RULES, Context
+from postmortem_kit.lint.rules.schema import SchemaValidator
+from postmortem_kit.lint.rules.sensitive import secrets_in
 
 # A schema finding repeats what these say more precisely about the same node.
 _MORE_PRECISE_THAN_SCHEMA = {"yaml-boolean", "ambiguous-time", "duplicate-key"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from postmortem_kit.read import Postmortem
-from postmortem_kit.rules.base import Context, Problem, at_least, rule
+from postmortem_kit.format.read import Postmortem
+from postmortem_kit.lint.rules.base import Context, Problem, at_least, rule
 
 SECTIONS_FROM_REVIEW = ("Summary",)
 SECTIONS_IN_FINAL = (

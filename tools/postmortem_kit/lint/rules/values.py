@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
-from postmortem_kit.dates import (
+from postmortem_kit.format.dates import (
     DATE_TIME_WITHOUT_OFFSET,
     EARLIEST_DAY,
     NAIVE_DATE_TIME_IN_TEXT,
@@ -18,8 +18,8 @@ from postmortem_kit.dates import (
     latest_plan_day,
     parse_when,
 )
-from postmortem_kit.read import NodePath, Postmortem
-from postmortem_kit.rules.base import Context, Problem, dicts, field, rule
+from postmortem_kit.format.read import NodePath, Postmortem
+from postmortem_kit.lint.rules.base import Context, Problem, dicts, field, rule
 
 TIMELINE = ("triggered", "detected", "contained", "remediated", "long_term")
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from jinja2 import Template
 
-from postmortem_kit.collection import bulk_reading, find_postmortem_files
-from postmortem_kit.read import read_id_only, read_postmortem
+from postmortem_kit.format.collection import bulk_reading, find_postmortem_files
+from postmortem_kit.format.read import read_id_only, read_postmortem
 
-TEMPLATE = files("postmortem_kit").joinpath("templates", "postmortem.md").read_text("utf-8")
+TEMPLATE = files("postmortem_kit.format").joinpath("templates", "postmortem.md").read_text("utf-8")
 
 # What the plain `_template.md` shows where `postmortem new` fills in values.
 BLANK = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from postmortem_kit.read import Postmortem
-from postmortem_kit.rules.base import Context, Problem, at_least, did_you_mean, rule
+from postmortem_kit.format.read import Postmortem
+from postmortem_kit.lint.rules.base import Context, Problem, at_least, did_you_mean, rule
 
 MAX_SUGGESTIONS = 10
 

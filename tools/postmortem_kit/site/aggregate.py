@@ -13,12 +13,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from postmortem_kit.collection import Collection
-from postmortem_kit.dates import as_date, parse_when
-from postmortem_kit.format_schema import VISIBILITIES
-from postmortem_kit.history import FileHistory
-from postmortem_kit.read import Postmortem
-from postmortem_kit.taxonomy import Taxonomy
+from postmortem_kit.format.collection import Collection
+from postmortem_kit.format.dates import as_date, parse_when
+from postmortem_kit.format.read import Postmortem
+from postmortem_kit.format.schema import VISIBILITIES
+from postmortem_kit.format.taxonomy import Taxonomy
+from postmortem_kit.git.history import FileHistory
 
 OPEN_ACTION = ("planned", "in-progress")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from postmortem_kit.rules import (  # noqa: F401  (importing registers the rules)
+from postmortem_kit.lint.rules import (  # noqa: F401  (importing registers the rules)
     accountability,
     body,
     narrative,
@@ -11,7 +11,7 @@ from postmortem_kit.rules import (  # noqa: F401  (importing registers the rules
     sensitive,
     values,
 )
-from postmortem_kit.rules.base import RULES, Context, Rule, reported_elsewhere
+from postmortem_kit.lint.rules.base import RULES, Context, Rule, reported_elsewhere
 
 reported_elsewhere("unreadable-file", "The file cannot be read as text (size, encoding).")
 reported_elsewhere(

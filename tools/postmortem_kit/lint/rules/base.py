@@ -12,10 +12,10 @@ import difflib
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from postmortem_kit.collection import Collection
-from postmortem_kit.history import FileHistory
-from postmortem_kit.read import Position, Postmortem
-from postmortem_kit.taxonomy import Taxonomy
+from postmortem_kit.format.collection import Collection
+from postmortem_kit.format.read import Position, Postmortem
+from postmortem_kit.format.taxonomy import Taxonomy
+from postmortem_kit.git.history import FileHistory
 
 
 class Problem(NamedTuple):

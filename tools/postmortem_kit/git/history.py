@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import NamedTuple
 
-from postmortem_kit.collection import display_path
+from postmortem_kit.format.collection import display_path
 
 SHALLOW_WARNING = (
     "this is a shallow clone: postmortem dates and contributors may be wrong; "

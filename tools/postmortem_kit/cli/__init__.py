@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from postmortem_kit.config import Config, ConfigError, find_root, load_config
-from postmortem_kit.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
+from postmortem_kit.format.config import Config, ConfigError, find_root, load_config
+from postmortem_kit.format.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -19,7 +19,7 @@ class Repository:
     """The repository the command runs in: its configuration and taxonomy."""
 
     def __init__(self) -> None:
-        from postmortem_kit.rules import RULES
+        from postmortem_kit.lint.rules import RULES
 
         self.root = find_root(Path.cwd())
         self.config: Config = load_config(self.root, set(RULES))
@@ -46,7 +46,7 @@ def _identified_day(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> dt.date | None:
     """A date in the range lint accepts for when an incident was identified."""
-    from postmortem_kit.dates import EARLIEST_DAY, latest_event_day
+    from postmortem_kit.format.dates import EARLIEST_DAY, latest_event_day
 
     day = _date(ctx, param, value)
     latest = latest_event_day(dt.date.today())
@@ -96,9 +96,9 @@ def lint(
     --changed, only those files are reported on, but ids and related links are
     still checked against the whole repository.
     """
-    from postmortem_kit.history import GitError, changed_files
-    from postmortem_kit.lint import lint_repository
-    from postmortem_kit.report import REPORTERS
+    from postmortem_kit.git.history import GitError, changed_files
+    from postmortem_kit.lint.report import REPORTERS
+    from postmortem_kit.lint.runner import lint_repository
 
     repository = _repository()
     # a link or a special file is linted (and reported as unsafe-file), not refused here
@@ -149,15 +149,15 @@ def new(
     Asks for what is not given as an option; in a script, give them all.
     Whitespace in the title and reported-by runs together into single spaces.
     """
-    from postmortem_kit.collection import display_path
-    from postmortem_kit.history import ids_on_all_branches
-    from postmortem_kit.new import (
+    from postmortem_kit.format.collection import display_path
+    from postmortem_kit.format.draft import (
         ids_in_folder,
         next_id,
         render_new,
         reported_by_problem,
         title_problem,
     )
+    from postmortem_kit.git.history import ids_on_all_branches
 
     repository = _repository()
     types = list(repository.taxonomy.incident_types)
@@ -204,7 +204,7 @@ TextCheck = Callable[[str], str | None]
 def _given_line(value: str | None, option: str, problem: TextCheck) -> str | None:
     """An option's text on one line, or None when it was not given; refused,
     naming the option, where lint would refuse the draft."""
-    from postmortem_kit.new import one_line
+    from postmortem_kit.format.draft import one_line
 
     if value is None:
         return None
@@ -217,7 +217,7 @@ def _given_line(value: str | None, option: str, problem: TextCheck) -> str | Non
 
 def _ask_line(prompt: str, option: str, label: str, problem: TextCheck) -> str:
     """An answer on one line; a bad answer is explained and asked again."""
-    from postmortem_kit.new import one_line
+    from postmortem_kit.format.draft import one_line
 
     def check(answer: str) -> str:
         text = one_line(answer)
@@ -239,8 +239,8 @@ def _check_types(incident_types: Sequence[str], types: list[str]) -> None:
 
 
 def _write_draft(folder: Path, pm_id: str, title: str, text: str, year: int) -> Path:
-    from postmortem_kit.collection import display_path
-    from postmortem_kit.new import write_new
+    from postmortem_kit.format.collection import display_path
+    from postmortem_kit.format.draft import write_new
 
     try:
         return write_new(folder, pm_id, title, text, year)
@@ -272,7 +272,7 @@ def _ask(
 @click.option("--output", type=click.Path(path_type=Path), help="Write to a file instead.")
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of the front matter (generated from the taxonomy)."""
-    from postmortem_kit.format_schema import build_schema, schema_text
+    from postmortem_kit.format.schema import build_schema, schema_text
 
     repository = _repository()
     text = schema_text(build_schema(repository.taxonomy, repository.config.id_prefix))
@@ -292,7 +292,7 @@ def schema(output: Path | None) -> None:
 )
 def pages(out: Path, audience: str | None) -> None:
     """Write the site's pages as Markdown, for a builder other than MkDocs."""
-    from postmortem_kit.site import SiteError, choose_audience, load_site, write_pages
+    from postmortem_kit.site.content import SiteError, choose_audience, load_site, write_pages
 
     try:
         content = load_site(Path.cwd(), choose_audience(audience))
@@ -333,9 +333,9 @@ def actions(
     today: dt.date | None,
 ) -> None:
     """List the corrective actions of every postmortem."""
-    from postmortem_kit.aggregate import Aggregate
-    from postmortem_kit.collection import find_postmortem_files, load_collection
-    from postmortem_kit.report import ACTION_REPORTERS
+    from postmortem_kit.format.collection import find_postmortem_files, load_collection
+    from postmortem_kit.lint.report import ACTION_REPORTERS
+    from postmortem_kit.site.aggregate import Aggregate
 
     repository = _repository()
     today = today or dt.date.today()
@@ -362,7 +362,7 @@ def actions(
 @cli.command()
 def template() -> None:
     """Print the blank postmortem template."""
-    from postmortem_kit.new import render_blank
+    from postmortem_kit.format.draft import render_blank
 
     click.echo(render_blank(), nl=False)
 
@@ -370,7 +370,7 @@ def template() -> None:
 @cli.command()
 def rules() -> None:
     """List the lint rules with their default levels."""
-    from postmortem_kit.rules import RULES
+    from postmortem_kit.lint.rules import RULES
 
     for rule in sorted(RULES.values(), key=lambda r: r.id):
         click.echo(f"{rule.id:24} {rule.level:8} {rule.summary}")

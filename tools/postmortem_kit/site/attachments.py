@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from postmortem_kit.aggregate import Incident
-from postmortem_kit.collection import display_path
-from postmortem_kit.read import Postmortem
+from postmortem_kit.format.collection import display_path
+from postmortem_kit.format.read import Postmortem
+from postmortem_kit.site.aggregate import Incident
 
 # Where Markdown or HTML names another file: [text](target), ![alt](target),
 # either with a <bracketed target>, a reference `[name]: target`, or an HTML

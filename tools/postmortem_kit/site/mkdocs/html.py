@@ -32,7 +32,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
-from postmortem_kit.sanitize import clean_html, clean_inline_text
+from postmortem_kit.site.sanitize import clean_html, clean_inline_text
 
 # A block of final HTML in a generated page.
 HTML_BLOCK = re.compile(r"^<(table|ul|div|figure)\b.*?^</\1>$", re.DOTALL | re.MULTILINE)

@@ -26,9 +26,9 @@ from urllib.parse import unquote
 from mistune.block_parser import BlockParser
 from mistune.core import BlockState
 
-from postmortem_kit.read import Postmortem
-from postmortem_kit.rules.base import Context, Problem, rule
-from postmortem_kit.rules.body import PLACEHOLDER
+from postmortem_kit.format.read import Postmortem
+from postmortem_kit.lint.rules.base import Context, Problem, rule
+from postmortem_kit.lint.rules.body import PLACEHOLDER
 
 QUOTE_IT = "quote the payload in a code span or a fenced code block"
 # Elements that run code or pull other content into the page: an error even in

@@ -12,8 +12,8 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from postmortem_kit.format_schema import DEFAULT_ID_PREFIX
-from postmortem_kit.taxonomy import DEFAULT_PATH as DEFAULT_TAXONOMY
+from postmortem_kit.format.schema import DEFAULT_ID_PREFIX
+from postmortem_kit.format.taxonomy import DEFAULT_PATH as DEFAULT_TAXONOMY
 
 LEVELS = ("error", "warning", "off")
 _KEYS = {"id_prefix", "postmortems", "taxonomy", "rules", "per-path-ignores"}

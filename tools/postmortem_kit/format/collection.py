@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
-from postmortem_kit.read import Postmortem, read_postmortem
+from postmortem_kit.format.read import Postmortem, read_postmortem
 
 NOT_POSTMORTEMS = {"readme.md", "index.md"}
 

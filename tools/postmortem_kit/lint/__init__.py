@@ -1,0 +1,1 @@
+"""Linting: the rules, the runner that applies them, and the reporters."""

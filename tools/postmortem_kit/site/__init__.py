@@ -1,0 +1,1 @@
+"""The site: aggregation, pages as Markdown, charts; `mkdocs/` adapts them to MkDocs."""
