@@ -67,10 +67,12 @@ from postmortem_kit.format.collection import Collection, display_path, find_post
 from postmortem_kit.format.config import Config  # noqa: E402
 from postmortem_kit.format.findings import Finding  # noqa: E402
 from postmortem_kit.format.read import Postmortem, parse_postmortem, read_id_only  # noqa: E402
-from postmortem_kit.format.schema import build_schema  # noqa: E402
+from postmortem_kit.format.schema import (
+    SchemaValidator,  # noqa: E402
+    build_schema,  # noqa: E402
+)
 from postmortem_kit.format.taxonomy import load_taxonomy  # noqa: E402
 from postmortem_kit.lint.rules import Context  # noqa: E402
-from postmortem_kit.lint.rules.schema import SchemaValidator  # noqa: E402
 from postmortem_kit.lint.runner import lint_postmortem  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"

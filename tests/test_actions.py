@@ -8,7 +8,7 @@ import json
 
 import pytest
 from conftest import FINAL, Repo
-from postmortem_kit.lint.report import spreadsheet_safe
+from postmortem_kit.site.action_reports import spreadsheet_safe
 
 
 @pytest.fixture

@@ -51,10 +51,9 @@ from jsonschema import Draft202012Validator
 from playwright.sync_api import Dialog, Page, Route, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from postmortem_kit.format.read import parse_postmortem
-from postmortem_kit.format.schema import build_schema
+from postmortem_kit.format.schema import SchemaValidator, build_schema
 from postmortem_kit.format.taxonomy import load_taxonomy
 from postmortem_kit.lint.rules.body import SECTIONS_IN_FINAL
-from postmortem_kit.lint.rules.schema import SchemaValidator
 from test_browser import CHROMIUM, CHROMIUM_ARGS  # skips this module where it skips
 from test_site import MKDOCS_YML
 

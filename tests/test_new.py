@@ -10,7 +10,8 @@ from conftest import FINAL, PROJECT, Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from postmortem_kit.cli import cli
-from postmortem_kit.format.draft import next_id, render_blank, render_new, slugify
+from postmortem_kit.format.draft import next_id, render_blank, render_new
+from postmortem_kit.format.vocabulary import slug
 
 OPTIONS = [
     "--title",
@@ -79,9 +80,10 @@ def test_unknown_type_and_missing_input_are_usage_errors(repo: Repo) -> None:
     assert not (repo.path / "postmortems").exists()
 
 
-def test_slugify() -> None:
-    assert slugify("Prompt injection via PDF résumé (v2)!") == "prompt-injection-via-pdf-r-sum-v2"
-    assert slugify("!!!") == "postmortem"
+def test_slug() -> None:
+    assert slug("Prompt injection via PDF résumé (v2)!") == "prompt-injection-via-pdf-r-sum-v2"
+    assert slug("!!!", empty="postmortem") == "postmortem"
+    assert slug("one two three", max_length=8) == "one-two"
 
 
 def test_plain_template_file_matches_the_package_template() -> None:

@@ -11,10 +11,9 @@ from hypothesis import strategies as st
 from postmortem_kit.format.collection import Collection
 from postmortem_kit.format.config import Config
 from postmortem_kit.format.read import MAX_BYTES, parse_postmortem
-from postmortem_kit.format.schema import build_schema
+from postmortem_kit.format.schema import SchemaValidator, build_schema
 from postmortem_kit.format.taxonomy import load_taxonomy
 from postmortem_kit.lint.rules import Context
-from postmortem_kit.lint.rules.schema import SchemaValidator
 from postmortem_kit.lint.runner import lint_postmortem
 
 TAXONOMY = load_taxonomy()

@@ -11,6 +11,7 @@ import click
 
 from postmortem_kit.format.config import Config, ConfigError, find_root, load_config
 from postmortem_kit.format.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
+from postmortem_kit.format.vocabulary import ACTION_STATUSES, SEVERITIES, TITLE_LENGTH, VISIBILITIES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -126,8 +127,11 @@ def lint(
 
 
 @cli.command()
-@click.option("--title", help="One line: what went wrong, where (10 to 120 characters).")
-@click.option("--severity", type=click.Choice(["near-miss", "low", "medium", "high", "critical"]))
+@click.option(
+    "--title",
+    help="One line: what went wrong, where ({} to {} characters).".format(*TITLE_LENGTH),
+)
+@click.option("--severity", type=click.Choice(SEVERITIES))
 @click.option(
     "--type",
     "incident_types",
@@ -169,9 +173,7 @@ def new(
         title = _ask_line(
             "Title (one line: what went wrong, where)", "--title", "The title", title_problem
         )
-    severity = severity or _ask(
-        "Severity", "--severity", click.Choice(["near-miss", "low", "medium", "high", "critical"])
-    )
+    severity = severity or _ask("Severity", "--severity", click.Choice(SEVERITIES))
     if not incident_types:
         click.echo("Incident types: " + ", ".join(types))
         answer = _ask("Incident types (comma-separated)", "--type")
@@ -287,7 +289,7 @@ def schema(output: Path | None) -> None:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write to.")
 @click.option(
     "--audience",
-    type=click.Choice(["public", "internal", "restricted"]),
+    type=click.Choice(VISIBILITIES),
     help="Who may read it (default: $POSTMORTEM_AUDIENCE, else internal).",
 )
 def pages(out: Path, audience: str | None) -> None:
@@ -313,7 +315,7 @@ def pages(out: Path, audience: str | None) -> None:
     "--status",
     "statuses",
     multiple=True,
-    type=click.Choice(["planned", "in-progress", "done", "dropped"]),
+    type=click.Choice(ACTION_STATUSES),
     help="Only actions with this status (repeatable).",
 )
 @click.option("--overdue", is_flag=True, help="Only actions past due and not done or dropped.")
@@ -334,7 +336,7 @@ def actions(
 ) -> None:
     """List the corrective actions of every postmortem."""
     from postmortem_kit.format.collection import find_postmortem_files, load_collection
-    from postmortem_kit.lint.report import ACTION_REPORTERS
+    from postmortem_kit.site.action_reports import ACTION_REPORTERS
     from postmortem_kit.site.aggregate import Aggregate
 
     repository = _repository()

@@ -15,8 +15,11 @@ from jinja2 import Template
 
 from postmortem_kit.format.collection import bulk_reading, find_postmortem_files
 from postmortem_kit.format.read import read_id_only, read_postmortem
+from postmortem_kit.format.vocabulary import TITLE_LENGTH, slug
 
 TEMPLATE = files("postmortem_kit.format").joinpath("templates", "postmortem.md").read_text("utf-8")
+
+FILE_NAME_WORDS = 50  # characters of the title's slug in a new file's name
 
 # What the plain `_template.md` shows where `postmortem new` fills in values.
 BLANK = {
@@ -27,10 +30,6 @@ BLANK = {
     "reported_by": '"<Name the team or person who reported it>"',
     "incident_types": "[]  # one or more; `postmortem taxonomy` lists them",
 }
-
-
-# The format's limits on a title (see the schema), in characters.
-TITLE_LENGTH = (10, 120)
 
 
 def next_id(prefix: str, year: int, taken: Iterable[str]) -> str:
@@ -112,13 +111,6 @@ def reported_by_problem(reported_by: str) -> str | None:
     return character_problem(reported_by)
 
 
-def slugify(title: str, max_length: int = 50) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    if len(slug) > max_length:  # cut at a word boundary
-        slug = slug[: max_length + 1].rsplit("-", 1)[0]
-    return slug or "postmortem"
-
-
 def render_new(
     pm_id: str,
     title: str,
@@ -143,7 +135,7 @@ def render_blank() -> str:
 
 def write_new(folder: Path, pm_id: str, title: str, text: str, year: int) -> Path:
     """Write the draft; never overwrite a file that is already there."""
-    path = folder / str(year) / f"{pm_id}-{slugify(title)}.md"
+    path = folder / str(year) / f"{pm_id}-{slug(title, FILE_NAME_WORDS, empty='postmortem')}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8", newline="\n") as f:
         f.write(text)

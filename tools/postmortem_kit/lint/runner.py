@@ -20,11 +20,10 @@ from postmortem_kit.format.collection import (
 from postmortem_kit.format.config import Config
 from postmortem_kit.format.findings import Finding
 from postmortem_kit.format.read import Postmortem, read_id_only, read_postmortem
-from postmortem_kit.format.schema import build_schema
+from postmortem_kit.format.schema import SchemaValidator, build_schema
 from postmortem_kit.format.taxonomy import Taxonomy, load_taxonomy
 from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory, read_history
 from postmortem_kit.lint.rules import RULES, Context
-from postmortem_kit.lint.rules.schema import SchemaValidator
 from postmortem_kit.lint.rules.sensitive import secrets_in
 
 # A schema finding repeats what these say more precisely about the same node.

@@ -7,24 +7,25 @@ An `Incident` is a postmortem as readers see it (derived fields computed once);
 from __future__ import annotations
 
 import datetime as dt
-import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from postmortem_kit.format import vocabulary
 from postmortem_kit.format.collection import Collection
 from postmortem_kit.format.dates import as_date, parse_when
 from postmortem_kit.format.read import Postmortem
-from postmortem_kit.format.schema import VISIBILITIES
 from postmortem_kit.format.taxonomy import Taxonomy
+from postmortem_kit.format.vocabulary import (
+    DEFAULT_VISIBILITY,
+    NEAR_MISS,
+    SERIOUS_SEVERITIES,
+    is_open,
+    is_overdue,
+    slug,
+)
 from postmortem_kit.git.history import FileHistory
-
-OPEN_ACTION = ("planned", "in-progress")
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
 
 
 def unique_slugs(names: Iterable[str], reserved: Iterable[str] = ("index",)) -> dict[str, str]:
@@ -62,9 +63,7 @@ def previous_quarter(quarter: str) -> str:
 
 def is_visible(postmortem: Postmortem, audience: str) -> bool:
     """Visible to `audience`; an unknown visibility is treated as restricted."""
-    visibility = postmortem.data.get("visibility", "internal")
-    rank = VISIBILITIES.index(visibility) if visibility in VISIBILITIES else len(VISIBILITIES)
-    return rank <= VISIBILITIES.index(audience)
+    return vocabulary.is_visible(postmortem.data.get("visibility", DEFAULT_VISIBILITY), audience)
 
 
 class Action(NamedTuple):
@@ -79,7 +78,7 @@ class Action(NamedTuple):
     tracker: str
 
     def overdue(self, today: dt.date) -> bool:
-        return self.status in OPEN_ACTION and self.due is not None and self.due < today
+        return is_overdue(self.status, self.due, today)
 
 
 class Control(NamedTuple):
@@ -295,7 +294,7 @@ class Aggregate(NamedTuple):
         """Open actions by owner; overdue first, then by due date."""
         groups: dict[str, list[Action]] = defaultdict(list)
         for action in self.actions:
-            if action.status in OPEN_ACTION:
+            if is_open(action.status):
                 groups[action.owner].append(action)
         for actions in groups.values():
             actions.sort(key=lambda a: (not a.overdue(self.today), a.due or dt.date.max))
@@ -330,24 +329,22 @@ class Aggregate(NamedTuple):
             incidents=now,
             type_counts=_compare(now, before, "types"),
             pattern_counts=_compare(now, before, "patterns"),
-            near_miss_share=(
-                sum(i.severity == "near-miss" for i in now) / len(now) if now else None
-            ),
+            near_miss_share=(sum(i.severity == NEAR_MISS for i in now) / len(now) if now else None),
             median_time_to_detect=_median(i.time_to_detect for i in now),
             median_time_to_contain=_median(i.time_to_contain for i in now),
             recurring_patterns=sorted({p for i in now for p in i.patterns} & earlier),
             actions_opened=sum(len(i.actions()) for i in now),
             actions_due=len(due),
-            actions_due_closed=sum(a.status not in OPEN_ACTION for a in due),
+            actions_due_closed=sum(not is_open(a.status) for a in due),
         )
 
     def headline(self) -> dict[str, Any]:
         severities = Counter(i.severity for i in self.incidents)
-        open_actions = [a for a in self.actions if a.status in OPEN_ACTION]
+        open_actions = [a for a in self.actions if is_open(a.status)]
         return {
             "incidents": len(self.incidents),
-            "near_misses": severities["near-miss"],
-            "high_or_critical": severities["high"] + severities["critical"],
+            "near_misses": severities[NEAR_MISS],
+            "high_or_critical": sum(severities[s] for s in SERIOUS_SEVERITIES),
             "open_actions": len(open_actions),
             "overdue_actions": sum(a.overdue(self.today) for a in open_actions),
             "median_time_to_detect": _median(i.time_to_detect for i in self.incidents),

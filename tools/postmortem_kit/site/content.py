@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 from postmortem_kit.format.collection import Collection, find_postmortem_files, load_collection
 from postmortem_kit.format.config import find_root, load_config
-from postmortem_kit.format.schema import VISIBILITIES
 from postmortem_kit.format.taxonomy import load_taxonomy
+from postmortem_kit.format.vocabulary import DEFAULT_AUDIENCE, VISIBILITIES
 from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory, read_history
 from postmortem_kit.lint.rules import RULES
 from postmortem_kit.lint.runner import accepts, lint_context
@@ -23,7 +23,6 @@ from postmortem_kit.site.attachments import Attachments
 from postmortem_kit.site.pages import STYLE, STYLESHEET, build_pages, page_url
 
 AUDIENCE_VARIABLE = "POSTMORTEM_AUDIENCE"
-DEFAULT_AUDIENCE = "internal"
 
 
 class SiteError(Exception):

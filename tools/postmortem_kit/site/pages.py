@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, pass_context
 
 from postmortem_kit.format.draft import render_blank
-from postmortem_kit.format.schema import SEVERITIES, TRIAGE_QUESTIONS
+from postmortem_kit.format.vocabulary import NEAR_MISS, SEVERITIES, TIMELINE, TRIAGE
 from postmortem_kit.site import charts
 from postmortem_kit.site.aggregate import Aggregate, Incident, unique_slugs
 
@@ -44,22 +44,6 @@ NAV = [
     ("Guide", [("Writing a postmortem", "guide/index.md"), ("Taxonomy", "guide/taxonomy.md")]),
 ]
 
-TRIAGE_LABELS = {
-    "direct_harm": "Did anyone come to harm, or could they have?",
-    "sensitive_data": "Was personal or confidential data involved?",
-    "anomalous_traffic": "Was there unusual volume or a pattern of requests?",
-    "assets_exposed": "Were models, prompts, keys or data exposed?",
-    "reproducible": "Can it be made to happen again?",
-    "ood_or_recent_update": "New kind of input, or a recent change?",
-    "prior_similar": "Has something similar happened before?",
-}
-TIMELINE_LABELS = [
-    ("triggered", "T0 triggered"),
-    ("detected", "T1 detected"),
-    ("contained", "T2 contained"),
-    ("remediated", "T3 remediated"),
-    ("long_term", "T4 long-term fix"),
-]
 OWASP_LLM_2025 = {
     "LLM01": "Prompt Injection",
     "LLM02": "Sensitive Information Disclosure",
@@ -228,8 +212,8 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
         "taxonomy": taxonomy,
         "today": aggregate.today,
         "severities": list(reversed(SEVERITIES)),
-        "triage_labels": TRIAGE_LABELS,
-        "timeline_labels": TIMELINE_LABELS,
+        "triage_labels": TRIAGE,
+        "timeline_labels": list(TIMELINE.items()),
         "owasp": OWASP_LLM_2025,
         "directory_urls": directory_urls,
     }
@@ -335,7 +319,7 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
         owners=aggregate.open_actions_by_owner(),
     )
     page("controls/index.md", "controls.md", "Controls", controls=aggregate.controls())
-    near_misses = by_severity.get("near-miss", [])
+    near_misses = by_severity.get(NEAR_MISS, [])
     page("near-misses/index.md", "near_misses.md", "Near-misses", incidents=near_misses)
     with_lessons = [i for i in incidents if i.lessons()]
     page("lessons/index.md", "lessons.md", "Lessons learned", incidents=with_lessons)
@@ -344,7 +328,7 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
         "guide.md",
         "Writing a postmortem",
         template=render_blank(),
-        questions=TRIAGE_QUESTIONS,
+        questions=list(TRIAGE),
     )
     page("guide/taxonomy.md", "taxonomy.md", "Taxonomy")
     return pages

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 
 from postmortem_kit.format.dates import as_date, parse_when
 from postmortem_kit.format.read import Postmortem
+from postmortem_kit.format.vocabulary import is_overdue
 from postmortem_kit.lint.rules.base import Context, Problem, at_least, dicts, rule
 
 FOLLOW_UP_DAYS = 7
 DRAFT_HOURS = 72
-CLOSED_ACTION = ("done", "dropped")
 
 
 @rule("no-root-cause", "error")
@@ -83,7 +83,7 @@ def check_overdue_actions(postmortem: Postmortem, context: Context) -> Iterable[
     """A corrective action is past its due date and not done or dropped."""
     for i, action in dicts(postmortem.get("actions")):
         due = parse_when(action.get("due"))
-        if due and as_date(due) < context.today and action.get("status") not in CLOSED_ACTION:
+        if due and is_overdue(action.get("status"), as_date(due), context.today):
             owner = action.get("owner") or "no owner"
             yield Problem.at(
                 postmortem.position(("actions", i, "due")),

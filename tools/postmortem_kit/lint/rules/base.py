@@ -14,7 +14,9 @@ from typing import Any, NamedTuple
 
 from postmortem_kit.format.collection import Collection
 from postmortem_kit.format.read import Position, Postmortem
+from postmortem_kit.format.schema import SchemaValidator
 from postmortem_kit.format.taxonomy import Taxonomy
+from postmortem_kit.format.vocabulary import status_at_least
 from postmortem_kit.git.history import FileHistory
 
 
@@ -35,7 +37,7 @@ class Context(NamedTuple):
 
     collection: Collection
     taxonomy: Taxonomy
-    validator: Any  # rules.schema.SchemaValidator
+    validator: SchemaValidator
     today: dt.date
     now: dt.datetime
     history: dict[str, FileHistory] | None  # by display path; None outside git
@@ -71,11 +73,8 @@ def reported_elsewhere(rule_id: str, summary: str) -> None:
     RULES[rule_id] = Rule(rule_id, "error", summary, None)
 
 
-STATUS_ORDER = {"draft": 0, "review": 1, "final": 2}
-
-
 def at_least(postmortem: Postmortem, status: str) -> bool:
-    return STATUS_ORDER.get(postmortem.status, 0) >= STATUS_ORDER[status]
+    return status_at_least(postmortem.status, status)
 
 
 def dicts(value: Any) -> list[tuple[int, dict[str, Any]]]:

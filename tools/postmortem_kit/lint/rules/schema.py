@@ -6,16 +6,13 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import jsonschema_rs
-
-from postmortem_kit.format import dates
 from postmortem_kit.format.read import Postmortem
-from postmortem_kit.format.schema import DATE, DATE_TIME, ID_DIGITS, id_pattern
+from postmortem_kit.format.schema import DATE, DATE_TIME, id_pattern
+from postmortem_kit.format.vocabulary import ID_DIGITS
 from postmortem_kit.lint.rules.base import Context, Problem, did_you_mean, field, rule
 
 if TYPE_CHECKING:  # python-jsonschema is imported only for an invalid file
     from jsonschema.exceptions import ValidationError
-    from jsonschema.protocols import Validator
 
 _EXPECTED_BY_PATTERN = {
     DATE: "a date like 2026-03-02",
@@ -35,41 +32,6 @@ _JSON_TYPES = {
     "null": "null",
 }
 _STATUS_OF_BRANCH = {0: "review", 1: "final"}  # the schema's allOf: [review+, final]
-
-
-class SchemaValidator:
-    """python-jsonschema for detailed errors, behind jsonschema-rs as a fast pass.
-
-    Most files are valid, and jsonschema-rs says so about 150 times faster; only
-    files it rejects are walked again for the errors our messages are made from.
-    """
-
-    def __init__(self, schema: dict[str, Any]) -> None:
-        self.schema = schema
-        self.fast = jsonschema_rs.validator_for(schema, validate_formats=True)
-        self._detailed: Validator | None = None
-
-    @property
-    def detailed(self) -> Validator:
-        if self._detailed is None:  # importing python-jsonschema takes 80 ms: only when needed
-            from jsonschema import Draft202012Validator, FormatChecker
-
-            checker = FormatChecker(formats=())
-            checker.checks("date")(dates.is_real_date)
-            checker.checks("date-time")(dates.is_real_date_time)
-            self._detailed = Draft202012Validator(self.schema, format_checker=checker)
-        return self._detailed
-
-    def is_valid(self, instance: Any) -> bool:
-        return not any(True for _ in self.iter_errors(instance))
-
-    def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
-        try:
-            if self.fast.is_valid(instance):
-                return iter(())
-        except ValueError:  # a value JSON cannot hold: take the slow path
-            pass
-        return self.detailed.iter_errors(instance)
 
 
 @rule("schema", "error")

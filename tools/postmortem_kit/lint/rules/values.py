@@ -19,9 +19,8 @@ from postmortem_kit.format.dates import (
     parse_when,
 )
 from postmortem_kit.format.read import NodePath, Postmortem
+from postmortem_kit.format.vocabulary import TIMELINE
 from postmortem_kit.lint.rules.base import Context, Problem, dicts, field, rule
-
-TIMELINE = ("triggered", "detected", "contained", "remediated", "long_term")
 
 
 @rule("ambiguous-time", "error")

@@ -26,6 +26,7 @@ from mkdocs.structure.pages import Page
 from postmortem_kit.format.collection import bulk_reading
 from postmortem_kit.format.config import ConfigError
 from postmortem_kit.format.taxonomy import TaxonomyError
+from postmortem_kit.format.vocabulary import VISIBILITIES
 from postmortem_kit.site.content import (
     SiteContent,
     SiteError,
@@ -43,7 +44,7 @@ EXTENSIONS = ["tables", "toc"]
 
 
 class PostmortemsConfig(Config):
-    audience = c.Optional(c.Choice(["public", "internal", "restricted"]))
+    audience = c.Optional(c.Choice(VISIBILITIES))
     history = c.Type(bool, default=True)  # created, updated, contributors from git
 
 
