@@ -17,11 +17,14 @@ only our own blocks, whose values were escaped as they were written, skip it.
 A mark is a comment with a token drawn for each build, which no author can
 write in advance; a mark that is not ours is removed like any comment.
 
-The search plugin gets the words of that HTML rather than its markup.
+The search plugin gets the words of that HTML rather than its markup, each
+block's words between marks, so that the page can be made from that version
+if another plugin changes it while the search plugin has it.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from typing import Any, NamedTuple
@@ -33,6 +36,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
 from postmortem_kit.site.sanitize import clean_html, clean_inline_text
+
+log = logging.getLogger("mkdocs.plugins.postmortems")
 
 # A block of final HTML in a generated page.
 HTML_BLOCK = re.compile(r"^<(table|ul|div|figure)\b.*?^</\1>$", re.DOTALL | re.MULTILINE)
@@ -65,6 +70,12 @@ class _Heading(NamedTuple):
     toc: dict[str, Any] | None  # the TOC token; None when the toc depth leaves it out
 
 
+class _Search(NamedTuple):
+    page_html: str  # the page's HTML, as put_back returned it
+    search_html: str  # the same with our blocks as their words, each between marks
+    blocks: list[str]  # the blocks those marks number
+
+
 class GeneratedHtml:
     """The HTML set aside from each generated page, until it is put back."""
 
@@ -73,18 +84,26 @@ class GeneratedHtml:
         # page's tail the way set_aside trims it
         self.author_text = {page: text.strip() + "\n" for page, text in author_text.items()}
         self.aside: dict[str, _Sections | _Marked] = {}
-        self.search_html: dict[str, str] = {}  # page -> its HTML as the search plugin sees it
-        self.page_html: dict[str, str] = {}  # page -> its HTML while search sees the other
+        self.search: dict[str, _Search] = {}  # page -> its HTML and its search version
+        self.swapped: dict[str, _Search] = {}  # the pages search sees the other version of
         self.headings: dict[str, _Heading] = {}
         self.markdown: markdown.Markdown | None = None
         self.mark = f"pm-block-{secrets.token_hex(8)}"
         self.marks = re.compile(rf"<!--{self.mark}-(\d+)-->")
+        # a block's words in the search version: mark, words, end mark
+        self.worded = re.compile(rf"<!--{self.mark}-(\d+)-->.*?<!--/{self.mark}-\1-->", re.DOTALL)
 
     def set_aside(self, page: str, text: str) -> str:
         """The Markdown of a generated page that Markdown still has to render."""
         text = text.rstrip() + "\n"
         author_text = self.author_text.get(page, "")
-        end = len(text) - len(author_text) if text.endswith(author_text) else len(text)
+        if not text.endswith(author_text):
+            # Another plugin changed the Markdown, so where the author's text
+            # starts is unknown: an HTML block in it must not skip the sanitiser.
+            log.debug("postmortems: %s: Markdown changed by another plugin, all sanitised", page)
+            self.aside[page] = _Marked([])
+            return text
+        end = len(text) - len(author_text)
         sections = _sections(text[:end])
         if sections:
             title, self.aside[page] = sections
@@ -100,37 +119,73 @@ class GeneratedHtml:
         return HTML_BLOCK.sub(mark, text[:end]) + text[end:]
 
     def put_back(self, page: Page, html: str, config: MkDocsConfig) -> str:
-        """The page's HTML, whole; its search version is kept in `search_html`."""
+        """The page's HTML, whole; its search version is kept in `search`."""
         aside = self.aside.pop(page.file.src_uri, None)
-        if aside is None:
-            return html
+        if aside is None:  # set_aside never saw this page: nothing of it is ours
+            return clean_html(html)
         _clean_toc(page.toc.items)
         if isinstance(aside, _Marked):
             parts = self.marks.split(html)  # HTML, a mark's number, HTML, ...
             pieces, numbers = [clean_html(p) for p in parts[0::2]], list(map(int, parts[1::2]))
-            if not (page.meta.get("search") or {}).get("exclude"):
-                words = _words(aside.blocks)
-                self.search_html[page.file.src_uri] = _between(pieces, numbers, words)
-            return _between(pieces, numbers, aside.blocks)
-        html = clean_html(html)
-        headings = _with_unique_ids(page, [self._heading(line, config) for line in aside.headings])
-        _add_to_toc(page, [heading.toc for heading in headings if heading.toc])
-        title_end = TITLE_END.search(html)
-        at = title_end.end() if title_end else 0
-        search_part = _interleave(headings, _words(aside.blocks))
-        self.search_html[page.file.src_uri] = html[:at] + search_part + html[at:]
-        return html[:at] + _interleave(headings, aside.blocks) + html[at:]
+            page_html = _between(pieces, numbers, aside.blocks)
+            if (page.meta.get("search") or {}).get("exclude"):
+                return page_html
+            search_html = _between(pieces, numbers, self._marked_words(aside.blocks))
+        else:
+            html = clean_html(html)
+            headings = _with_unique_ids(page, [self._heading(h, config) for h in aside.headings])
+            _add_to_toc(page, [heading.toc for heading in headings if heading.toc])
+            title_end = TITLE_END.search(html)
+            at = title_end.end() if title_end else 0
+            page_html = html[:at] + _interleave(headings, aside.blocks) + html[at:]
+            search_part = _interleave(headings, self._marked_words(aside.blocks))
+            search_html = html[:at] + search_part + html[at:]
+        self.search[page.file.src_uri] = _Search(page_html, search_html, aside.blocks)
+        return page_html
 
     def show_search_html(self, page: Page) -> None:
         """Until show_page_html, `page.content` is what the search index keeps."""
-        search_html = self.search_html.pop(page.file.src_uri, None)
-        if search_html is not None:
-            self.page_html[page.file.src_uri] = page.content
-            page.content = search_html
+        search = self.search.pop(page.file.src_uri, None)
+        if search is None:
+            return
+        if page.content != search.page_html:
+            # Another plugin changed the page after put_back: the search
+            # version lacks that change, so search reads the page as it is.
+            log.debug(
+                "postmortems: %s: page.content changed by another plugin after ours; "
+                "the search plugin reads it whole",
+                page.file.src_uri,
+            )
+            return
+        self.swapped[page.file.src_uri] = search
+        page.content = search.search_html
 
     def show_page_html(self, page: Page) -> None:
-        if page.file.src_uri in self.page_html:
-            page.content = self.page_html.pop(page.file.src_uri)
+        """The page's own HTML again, or, where another plugin changed the
+        search version meanwhile, that version with our blocks back."""
+        search = self.swapped.pop(page.file.src_uri, None)
+        if search is None:
+            return
+        if page.content == search.search_html:
+            page.content = search.page_html
+            return
+        # Putting the page's HTML back would throw the other plugin's change
+        # away; that version holds whatever it added, so it is sanitised again.
+        log.debug(
+            "postmortems: %s: page.content changed by another plugin while the search "
+            "plugin had it; keeping that change, sanitised, with our blocks put back",
+            page.file.src_uri,
+        )
+        parts = self.worded.split(page.content)  # HTML, a block's number, HTML, ...
+        pieces, numbers = [clean_html(p) for p in parts[0::2]], list(map(int, parts[1::2]))
+        page.content = _between(pieces, numbers, search.blocks)
+
+    def _marked_words(self, blocks: list[str]) -> list[str]:
+        """The words of each block, between marks that say which block they stand for."""
+        return [
+            f"<!--{self.mark}-{i}-->{words}<!--/{self.mark}-{i}-->"
+            for i, words in enumerate(_words(blocks))
+        ]
 
     def _heading(self, line: str, config: MkDocsConfig) -> _Heading:
         if line not in self.headings:
