@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup lint test site serve bench schema fuzz clean
+.PHONY: setup lint test test-fast site serve bench schema fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ lint: $(STAMP)  ## lint this repository's postmortems
 
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/pytest
+
+test-fast: $(STAMP)  ## the tests that are neither slow nor in a browser
+	$(BIN)/pytest -m "not slow and not browser"
 
 site: $(STAMP)  ## build the site into site/
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict

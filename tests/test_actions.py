@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from conftest import FINAL, Repo
+from helpers import FINAL, Repo
 from postmortem_kit.site.action_reports import spreadsheet_safe
 
 

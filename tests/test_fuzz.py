@@ -31,6 +31,7 @@ def load_fuzzer() -> ModuleType:
     return module
 
 
+@pytest.mark.slow
 def test_hostile_files_never_crash_or_hang_lint_or_the_site(tmp_path: Path) -> None:
     hostile = load_fuzzer()
     options = hostile.Options(

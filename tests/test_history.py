@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import FINAL, Repo, git
+from helpers import FINAL, Repo, commit, git
 from postmortem_kit.cli import main
 from postmortem_kit.git.history import ids_on_all_branches, read_history
 
 NAME = "postmortems/2025/AIPM-2025-001-refunds.md"  # identified: 2025-02-11
-
-
-def commit(repo: Path, message: str, when: str, author: str = "Author") -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_DATE": when,
-        "GIT_COMMITTER_DATE": when,
-        "GIT_AUTHOR_NAME": author,
-        "GIT_AUTHOR_EMAIL": f"{author.lower()}@example.com",
-    }
-    git(repo, "add", "-A")
-    subprocess.run(["git", "commit", "-qm", message], cwd=repo, env=env, check=True)
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Repo
-from test_site import MKDOCS_YML, postmortem
+from helpers import MKDOCS_YML, Repo, postmortem
 
 # Values of the wrong type or size that lint reports; each crashed the build.
 REJECTED = {

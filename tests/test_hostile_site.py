@@ -46,7 +46,15 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import FINAL, git
+from helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FINAL,
+    MKDOCS_YML,
+    QuietHandler,
+    git,
+    require_chromium,
+)
 from jsonschema import Draft202012Validator
 from playwright.sync_api import Dialog, Page, Route, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
@@ -54,8 +62,10 @@ from postmortem_kit.format.read import parse_postmortem
 from postmortem_kit.format.schema import SchemaValidator, build_schema
 from postmortem_kit.format.taxonomy import load_taxonomy
 from postmortem_kit.lint.rules.body import SECTIONS_IN_FINAL
-from test_browser import CHROMIUM, CHROMIUM_ARGS  # skips this module where it skips
-from test_site import MKDOCS_YML
+
+pytestmark = pytest.mark.browser
+
+require_chromium()
 
 LOCAL_HOST = "127.0.0.1"
 EVIL = "http://evil.example"  # never reached: requests off 127.0.0.1 are recorded and aborted
@@ -377,11 +387,6 @@ class BuiltSite:
     returncode: int
     lint_errors: dict[str, int]  # rule -> errors lint reports on the corpus
     silenced: list[str]  # the rules turned off so that the site publishes the corpus
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 class QuietServer(http.server.ThreadingHTTPServer):
@@ -713,6 +718,8 @@ def _token_order(token: str) -> int:
 
 
 # --- tests ------------------------------------------------------------------------
+# `built` makes a git repository (marked git); `crawl` opens every page in Chromium,
+# some 20 s (marked slow too).
 
 
 def test_the_corpus_reaches_every_free_text_field_and_stays_valid(corpus: Corpus) -> None:
@@ -769,6 +776,7 @@ def strings_in(value: Any) -> Iterator[str]:
             yield from strings_in(item)
 
 
+@pytest.mark.git
 def test_every_hostile_postmortem_is_published(built: BuiltSite, corpus: Corpus) -> None:
     assert not set(built.lint_errors) & FORMAT_RULES, built.lint_errors
     assert built.returncode == 0, built.log
@@ -780,12 +788,15 @@ def test_every_hostile_postmortem_is_published(built: BuiltSite, corpus: Corpus)
     assert len(systems) >= HOSTILE_POSTMORTEMS  # the hostile system names have pages
 
 
+@pytest.mark.git
 def test_the_build_warns_about_nothing(built: BuiltSite) -> None:
     """What `mkdocs build --strict` would say: hostile text is no reason to warn."""
     warnings = [line for line in built.log.splitlines() if line.startswith("WARNING")]
     assert not warnings, "\n".join(warnings)
 
 
+@pytest.mark.git
+@pytest.mark.slow
 def test_every_page_was_opened_and_search_showed_results(crawl: Crawl, built: BuiltSite) -> None:
     assert len(crawl.pages) == len(list(built.site.rglob("*.html")))
     assert "404.html" in crawl.pages and "systems/" in crawl.pages
@@ -793,16 +804,22 @@ def test_every_page_was_opened_and_search_showed_results(crawl: Crawl, built: Bu
         assert re.match(r"\d+ matching document", said), (word, said)
 
 
+@pytest.mark.git
+@pytest.mark.slow
 def test_no_script_from_content_runs(crawl: Crawl, corpus: Corpus) -> None:
     ran = crawl.ran
     assert not ran, report(ran, corpus)
 
 
+@pytest.mark.git
+@pytest.mark.slow
 def test_no_active_markup_survives(crawl: Crawl, corpus: Corpus) -> None:
     survived = crawl.survived
     assert not survived, report(survived, corpus)
 
 
+@pytest.mark.git
+@pytest.mark.slow
 def test_quoted_payloads_stay_visible_verbatim(crawl: Crawl, corpus: Corpus) -> None:
     quoted = [p for p in corpus.payloads.values() if p.quoted]
     page = f"incidents/{quoted[0].postmortem}/"

@@ -20,8 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Repo
-from test_site import MKDOCS_YML, postmortem
+from helpers import MKDOCS_YML, Repo, postmortem
 
 HIDDEN_FROM_PUBLIC = [
     "CANARY-INTERNAL-BODY",

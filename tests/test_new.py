@@ -6,7 +6,7 @@ import datetime as dt
 import shutil
 
 from click.testing import CliRunner
-from conftest import FINAL, PROJECT, Repo
+from helpers import FINAL, PROJECT, Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from postmortem_kit.cli import cli

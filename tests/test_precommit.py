@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FINAL, FINAL_NAME, PROJECT, git
+from helpers import FINAL, FINAL_NAME, PROJECT, git
+
+pytestmark = pytest.mark.git  # hook_repo commits this working tree into a new repository
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
@@ -45,6 +47,7 @@ def commit(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # pre-commit installs the hook's environment
 def test_hook_blocks_an_incomplete_postmortem_and_passes_a_complete_one(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:

@@ -9,7 +9,7 @@ code (spans, fenced or indented blocks, at any depth) is never reported.
 from __future__ import annotations
 
 import pytest
-from conftest import FINAL, FINAL_NAME, Repo, Run
+from helpers import FINAL, FINAL_NAME, Repo, Run
 
 TODAY = "2026-01-01"
 QUOTE_IT = "quote the payload in a code span or a fenced code block"

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
-from conftest import FINAL
+from helpers import FINAL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from postmortem_kit.format.collection import Collection
-from postmortem_kit.format.config import Config
 from postmortem_kit.format.read import MAX_BYTES, parse_postmortem
 from postmortem_kit.format.schema import SchemaValidator, build_schema
 from postmortem_kit.format.taxonomy import load_taxonomy
 from postmortem_kit.lint.rules import Context
 from postmortem_kit.lint.runner import lint_postmortem
+from postmortem_kit.lint.selection import Selection
 
 TAXONOMY = load_taxonomy()
 CONTEXT = Context(
@@ -25,7 +24,7 @@ CONTEXT = Context(
     now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     history=None,
 )
-CONFIG = Config(root=__import__("pathlib").Path("."))
+SELECTION = Selection({}, {})
 
 
 def read(text: str | bytes):
@@ -81,14 +80,16 @@ def test_headings_in_code_blocks_and_setext_headings() -> None:
     assert [(s.title, s.line, s.items) for s in pm.sections] == [("Impact", 8, ("a", "b"))]
 
 
-def test_alias_expansion_bomb_is_refused_at_once() -> None:
+def test_alias_expansion_bomb_is_refused_at_the_first_alias() -> None:
+    """Expanded, the bomb would be 9 x 4**10 values (9.4 million): the reader
+    refuses the first alias it meets, so expands none. Nothing is timed here;
+    fuzz/hostile.py (make fuzz, and tests/test_fuzz.py) generates alias bombs
+    and fails any file that takes 10 s."""
     bomb = "---\na: &a [x, x, x, x, x, x, x, x, x]\n"
     for level in "bcdefghijk":
         previous = chr(ord(level) - 1)
         bomb += f"{level}: &{level} [*{previous}, *{previous}, *{previous}, *{previous}]\n"
-    start = time.perf_counter()
     pm = read(bomb + "---\n")
-    assert time.perf_counter() - start < 1
     assert [(f.rule, f.line) for f in pm.problems] == [("yaml-syntax", 2)]  # the anchor
     assert "anchors and aliases" in pm.problems[0].message
 
@@ -119,11 +120,11 @@ def test_yaml_error_points_into_the_file() -> None:
 
 def lint_text(raw: bytes) -> None:
     postmortem = parse_postmortem(raw, "fuzz.md")
-    for finding in lint_postmortem(postmortem, CONTEXT, CONFIG):
+    for finding in lint_postmortem(postmortem, CONTEXT, SELECTION):
         assert finding.line >= 1 and finding.column >= 1
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
     lint_text(raw)
@@ -134,7 +135,7 @@ def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
 LINES = FINAL.split("\n")
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.integers(0, len(LINES) - 1), max_size=6),
     st.text(alphabet=":-[]{}&*!|>'\"#? \nyes0123456789TZabc", max_size=30),

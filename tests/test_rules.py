@@ -7,7 +7,7 @@ changes one thing in it and expects exactly the findings that change causes.
 from __future__ import annotations
 
 import pytest
-from conftest import FINAL, FINAL_NAME, Repo
+from helpers import FINAL, FINAL_NAME, Repo
 
 TODAY = "2026-01-01"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import FINAL, PROJECT
+from helpers import FINAL, PROJECT
 from jsonschema import Draft202012Validator
 from postmortem_kit.format.read import parse_postmortem
 from postmortem_kit.format.schema import SCHEMA_PATH, build_schema, schema_text

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FINAL, FINAL_NAME, Repo
+from helpers import FINAL, FINAL_NAME, Repo
 from postmortem_kit.lint.rules import sensitive
 
 TODAY = "2026-01-01"

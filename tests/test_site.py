@@ -10,28 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FINAL, Repo
-
-MKDOCS_YML = """\
-site_name: Incidents
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - postmortems
-"""
+from helpers import MKDOCS_YML, Repo, build, commit, html, postmortem
 
 TRICKY_TITLE = "<script>alert(1)</script> | *bold* [link](x) leak"
-
-
-def postmortem(pm_id: str, **changes: str) -> str:
-    """The clean final postmortem under another id, with lines replaced."""
-    text = FINAL.replace("AIPM-2025-001", pm_id)
-    for old, new in changes.items():
-        old_line = next(line for line in text.split("\n") if line.startswith(f"{old}:"))
-        text = text.replace(old_line, new, 1)
-    return text
 
 
 @pytest.fixture
@@ -65,24 +46,6 @@ def site_repo(repo: Repo) -> Repo:
         ),
     )
     return repo
-
-
-def build(repo: Repo, *args: str, audience: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    env.pop("POSTMORTEM_AUDIENCE", None)
-    if audience:
-        env["POSTMORTEM_AUDIENCE"] = audience
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", *args],
-        cwd=repo.path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-
-
-def html(repo: Repo, page: str) -> str:
-    return (repo.path / "site" / page / "index.html").read_text(encoding="utf-8")
 
 
 def everything_built(repo: Repo) -> str:
@@ -373,8 +336,6 @@ def test_this_repository_builds_strict(tmp_path: Path) -> None:
 
 
 def test_history_on_pages_and_in_json(site_repo: Repo) -> None:
-    from test_history import commit
-
     commit(site_repo.path, "First drafts", "2025-02-12T09:00:00+00:00", "Dana")
     path = site_repo.path / "postmortems/2025/AIPM-2025-001-refunds.md"
     path.write_text(path.read_text().replace("412 customers", "413 customers"))

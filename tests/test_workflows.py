@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
-from conftest import PROJECT
+from helpers import PROJECT
 from postmortem_kit.cli import cli
 
 WORKFLOWS = sorted((PROJECT / ".github" / "workflows").glob("*.yml"))
