@@ -26,6 +26,7 @@ from pathlib import Path
 from generate import generate
 from measure import mkdocs_build_seconds
 from postmortem_kit.git.history import read_history
+from postmortem_kit.repository import load_repository
 from postmortem_kit.site.content import load_site
 
 OUT = Path(__file__).parent / "out" / "history"
@@ -93,7 +94,7 @@ def history_cost(repo: Path, runs: int = 3) -> float:
     for _ in range(runs):
         for with_history in (True, False):
             start = time.perf_counter()
-            load_site(repo, "restricted", with_history=with_history)
+            load_site(load_repository(repo), "restricted", with_history=with_history)
             best[with_history] = min(best[with_history], time.perf_counter() - start)
     return max(best[True] - best[False], 0.0)
 

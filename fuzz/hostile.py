@@ -74,6 +74,7 @@ from postmortem_kit.format.schema import (
 from postmortem_kit.format.taxonomy import load_taxonomy  # noqa: E402
 from postmortem_kit.lint.rules import Context  # noqa: E402
 from postmortem_kit.lint.runner import lint_postmortem  # noqa: E402
+from postmortem_kit.lint.selection import Selection  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 TODAY = dt.date(2026, 12, 1)  # fixed, so that a seed replays the same findings
@@ -94,9 +95,10 @@ class Linter:
     """
 
     def __init__(self, today: dt.date, repository: int = 0) -> None:
-        self.config = Config(root=PROJECT, rule_levels={"late-draft": "off"})
-        taxonomy = load_taxonomy(self.config.taxonomy)
-        everything = find_postmortem_files(self.config.postmortems_dir)
+        config = Config(root=PROJECT, rule_levels={"late-draft": "off"})
+        self.selection = Selection.of(config)
+        taxonomy = load_taxonomy(config.taxonomy)
+        everything = find_postmortem_files(config.postmortems_dir)
         ours = [read_id_only(p, display_path(p, PROJECT)) for p in everything]
         others = [
             id_only(f"postmortems/2024/{i:06d}.md", f"AIPM-2024-{i:06d}") for i in range(repository)
@@ -104,14 +106,14 @@ class Linter:
         self.context = Context(
             collection=Collection.of([*ours, *others]),
             taxonomy=taxonomy,
-            validator=SchemaValidator(build_schema(taxonomy, self.config.id_prefix)),
+            validator=SchemaValidator(build_schema(taxonomy, config.id_prefix)),
             today=today,
             now=dt.datetime.combine(today, dt.time.max, dt.UTC),
             history=None,
         )
 
     def lint(self, raw: bytes, path: str) -> list[Finding]:
-        return lint_postmortem(parse_postmortem(raw, path), self.context, self.config)
+        return lint_postmortem(parse_postmortem(raw, path), self.context, self.selection)
 
 
 def id_only(path: str, pm_id: str) -> Postmortem:

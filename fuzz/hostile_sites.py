@@ -24,6 +24,7 @@ from typing import NamedTuple
 import markdown
 from hostile_inputs import PROJECT, generate, path_of
 from hostile_pool import Failure, guarded
+from postmortem_kit.repository import load_repository
 from postmortem_kit.site.content import SiteContent, load_site, write_pages
 from postmortem_kit.site.mkdocs.plugin import EXTENSIONS
 
@@ -107,7 +108,7 @@ def write_repository(folder: Path, files: dict[str, bytes]) -> None:
 def build_in_process(folder: Path, today: dt.date) -> int:
     """What `mkdocs build` does with our plugin, short of MkDocs itself: the
     site's content and pages, and the authors' text rendered by Markdown."""
-    content = load_site(folder, "internal", today=today)
+    content = load_site(load_repository(folder), "internal", today=today)
     pages = write_pages(content, folder / "pages")
     render_narratives(content)
     return pages

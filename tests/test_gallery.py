@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import PROJECT
+from helpers import PROJECT
 from postmortem_kit.format.collection import find_postmortem_files, load_collection
-from postmortem_kit.format.config import load_config
 from postmortem_kit.format.taxonomy import load_taxonomy
-from postmortem_kit.lint.rules import RULES
 from postmortem_kit.lint.runner import lint_repository
+from postmortem_kit.repository import load_repository
 
 GALLERY = load_collection(find_postmortem_files(PROJECT / "postmortems"), PROJECT)
 TAXONOMY = load_taxonomy()
@@ -36,7 +35,6 @@ def test_gallery_covers_the_format() -> None:
 
 
 def test_gallery_passes_lint() -> None:
-    config = load_config(PROJECT, set(RULES))
-    result = lint_repository(config, base=PROJECT, today=dt.date(2026, 11, 29))
+    result = lint_repository(load_repository(PROJECT), base=PROJECT, today=dt.date(2026, 11, 29))
     assert result.findings == []
     assert result.files_checked == len(GALLERY.postmortems)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from postmortem_kit.format.schema import DEFAULT_ID_PREFIX
 from postmortem_kit.format.taxonomy import DEFAULT_PATH as DEFAULT_TAXONOMY
+from postmortem_kit.format.vocabulary import DEFAULT_ID_PREFIX
 
 LEVELS = ("error", "warning", "off")
 _KEYS = {"id_prefix", "postmortems", "taxonomy", "rules", "per-path-ignores"}
@@ -35,16 +34,6 @@ class Config(NamedTuple):
     def postmortems_dir(self) -> Path:
         return self.root / self.postmortems
 
-    def level(self, rule: str, default: str) -> str:
-        return self.rule_levels.get(rule, default)
-
-    def ignored(self, path: str, rule: str) -> bool:
-        return any(
-            rule in rules or "*" in rules
-            for pattern, rules in self.per_path_ignores.items()
-            if fnmatch(path, pattern)
-        )
-
 
 def find_root(start: Path) -> Path:
     """The repository root: where pyproject.toml configures us, else the git top."""
@@ -58,7 +47,8 @@ def find_root(start: Path) -> Path:
     return start
 
 
-def load_config(root: Path, known_rules: set[str]) -> Config:
+def load_config(root: Path) -> Config:
+    """The configuration; rule names are lint's to check (`lint.selection`)."""
     source = root / "pyproject.toml"
     table = _postmortem_table(source) or {}
     where = f"{source}: [tool.postmortem]"
@@ -85,7 +75,6 @@ def load_config(root: Path, known_rules: set[str]) -> Config:
     if not isinstance(levels, dict):
         raise ConfigError(f'{where}.rules must be a table of rule = "error|warning|off"')
     for rule, level in levels.items():
-        _check_rule(rule, known_rules, f"{where}.rules")
         if level not in LEVELS:
             raise ConfigError(f"{where}.rules: {rule} = {level!r}; use one of {', '.join(LEVELS)}")
 
@@ -93,11 +82,8 @@ def load_config(root: Path, known_rules: set[str]) -> Config:
     if not isinstance(ignores, dict):
         raise ConfigError(f'{where}.per-path-ignores must be a table of "glob" = [rules]')
     for pattern, rules in ignores.items():
-        if not isinstance(rules, list):
+        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
             raise ConfigError(f'{where}.per-path-ignores: "{pattern}" needs a list of rules')
-        for rule in rules:
-            if rule != "*":
-                _check_rule(rule, known_rules, f"{where}.per-path-ignores")
 
     return Config(
         root=root,
@@ -107,11 +93,6 @@ def load_config(root: Path, known_rules: set[str]) -> Config:
         rule_levels=dict(levels),
         per_path_ignores={pattern: tuple(rules) for pattern, rules in ignores.items()},
     )
-
-
-def _check_rule(rule: Any, known_rules: set[str], where: str) -> None:
-    if rule not in known_rules:
-        raise ConfigError(f"{where}: no rule named {rule!r}; run `postmortem rules` to list them")
 
 
 def _postmortem_table(pyproject: Path) -> dict[str, Any] | None:

@@ -17,17 +17,14 @@ from postmortem_kit.format.collection import (
     find_postmortem_files,
     is_postmortem_file,
 )
-from postmortem_kit.format.config import Config
 from postmortem_kit.format.findings import Finding
 from postmortem_kit.format.read import Postmortem, read_id_only, read_postmortem
-from postmortem_kit.format.schema import SchemaValidator, build_schema
-from postmortem_kit.format.taxonomy import Taxonomy, load_taxonomy
-from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory, read_history
+from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory
 from postmortem_kit.lint.rules import RULES, Context
+from postmortem_kit.lint.rules.base import Problem, Rule
 from postmortem_kit.lint.rules.sensitive import secrets_in
-
-# A schema finding repeats what these say more precisely about the same node.
-_MORE_PRECISE_THAN_SCHEMA = {"yaml-boolean", "ambiguous-time", "duplicate-key"}
+from postmortem_kit.lint.selection import OFF, Selection
+from postmortem_kit.repository import Repository
 
 
 class LintResult(NamedTuple):
@@ -45,43 +42,37 @@ class LintResult(NamedTuple):
 
 
 def lint_repository(
-    config: Config,
+    repository: Repository,
     paths: Iterable[Path] = (),
     *,
     base: Path,
     today: dt.date | None = None,
-    taxonomy: Taxonomy | None = None,
 ) -> LintResult:
     """Lint `paths` (every postmortem when empty) against the whole collection.
 
     Repository-wide rules (duplicate ids, related links) need every postmortem's
     id, so the collection holds the id of every file of the folder and of the
-    given files; only the files reported on are read in full.
+    given files; only the files reported on are read in full. Git history is
+    read only when a rule that needs it is on.
     """
-    taxonomy = taxonomy or load_taxonomy(config.taxonomy)
+    selection = Selection.of(repository.config)
     with bulk_reading():
-        everything = find_postmortem_files(config.postmortems_dir)
+        everything = find_postmortem_files(repository.postmortems_dir)
         targets = [p for p in paths if is_postmortem_file(p)] if paths else everything
         every_file = {os.path.abspath(p): p for p in [*everything, *targets]}.values()
         every_id = [read_id_only(p, display_path(p, base)) for p in every_file]
-        history = None
-        if targets and config.level("late-draft", RULES["late-draft"].level) != "off":
-            history = read_history(config.root, config.postmortems_dir)
-        context = lint_context(
-            config,
-            taxonomy,
-            Collection.of(every_id),
-            today,
-            history.by_display_path(base) if history else None,
+        needs_history = targets and any(
+            rule.needs_history and selection.is_on(rule) for rule in RULES.values()
         )
-        findings = _lint_files(targets, _Job(context, config, base))
-    notes = (SHALLOW_WARNING,) if history and history.shallow else ()
-    return LintResult(len(targets), findings, notes)
+        history = repository.histories(base) if needs_history else None
+        context = lint_context(repository, Collection.of(every_id), today, history)
+        findings = _lint_files(targets, _Job(context, selection, repository.root, base))
+    shallow = needs_history and repository.history and repository.history.shallow
+    return LintResult(len(targets), findings, (SHALLOW_WARNING,) if shallow else ())
 
 
 def lint_context(
-    config: Config,
-    taxonomy: Taxonomy,
+    repository: Repository,
     collection: Collection,
     today: dt.date | None = None,
     history: dict[str, FileHistory] | None = None,
@@ -90,28 +81,29 @@ def lint_context(
     now = dt.datetime.combine(today, dt.time.max, dt.UTC) if today else dt.datetime.now(dt.UTC)
     return Context(
         collection=collection,
-        taxonomy=taxonomy,
-        validator=SchemaValidator(build_schema(taxonomy, config.id_prefix)),
+        taxonomy=repository.taxonomy,
+        validator=repository.validator,
         today=today or dt.date.today(),
         now=now,
         history=history,
     )
 
 
-def accepts(postmortem: Postmortem, context: Context, config: Config) -> bool:
+def accepts(postmortem: Postmortem, context: Context, selection: Selection) -> bool:
     """Whether lint passes the file: it reads, it follows the schema, and no rule
     reports an error. The site publishes only such files, so nothing lint lets
     through can break a build; the schema holds whatever the configuration says."""
     return (
         postmortem.readable
         and context.validator.is_valid(postmortem.data)
-        and not any(f.level == "error" for f in lint_postmortem(postmortem, context, config))
+        and not any(f.level == "error" for f in lint_postmortem(postmortem, context, selection))
     )
 
 
 class _Job(NamedTuple):
     context: Context
-    config: Config
+    selection: Selection
+    root: Path
     base: Path
 
 
@@ -145,33 +137,35 @@ def _lint_batch(paths: list[Path], job: _Job | None = None) -> list[Finding]:
         finding
         for path in paths
         for finding in lint_postmortem(
-            read_postmortem(path, display_path(path, job.base), root=job.config.root),
+            read_postmortem(path, display_path(path, job.base), root=job.root),
             job.context,
-            job.config,
+            job.selection,
         )
     ]
 
 
-def lint_postmortem(postmortem: Postmortem, context: Context, config: Config) -> list[Finding]:
+def lint_postmortem(
+    postmortem: Postmortem, context: Context, selection: Selection
+) -> list[Finding]:
     found = list(postmortem.problems)
     for rule in RULES.values():
         if rule.check is None or (rule.needs_front_matter and not postmortem.readable):
             continue
+        if rule.needs_history and context.history is None:
+            continue
         for problem in rule.check(postmortem, context):
-            rule_id = problem.rule or rule.id
-            found.append(
-                Finding(
-                    postmortem.path,
-                    problem.line,
-                    problem.column,
-                    problem.level or RULES[rule_id].level,
-                    rule_id,
-                    problem.message,
-                )
-            )
+            found.append(_finding(postmortem, rule, problem))
     if any(f.rule == "secret" for f in found):
         found = _without_secrets(found, secrets_in(postmortem.text))
-    return sorted(_configured(_without_repeats(found), config), key=lambda f: f.sort_key)
+    return sorted(_selected(_without_repeats(found), selection), key=lambda f: f.sort_key)
+
+
+def _finding(postmortem: Postmortem, rule: Rule, problem: Problem) -> Finding:
+    rule_id = problem.rule or rule.id
+    if rule_id != rule.id and rule_id not in rule.reports:
+        raise AssertionError(f"rule {rule.id} reported {rule_id!r} without declaring it")
+    level = problem.level or RULES[rule_id].level
+    return Finding(postmortem.path, problem.line, problem.column, level, rule_id, problem.message)
 
 
 SECRET_MARK = "[secret]"
@@ -210,12 +204,12 @@ def _hidden(message: str, secrets: list[str]) -> str:
 
 def _without_repeats(findings: list[Finding]) -> list[Finding]:
     """No schema finding where a more precise rule spoke about the same node."""
-    taken = {(f.line, f.column) for f in findings if f.rule in _MORE_PRECISE_THAN_SCHEMA}
+    taken = {(f.line, f.column) for f in findings if RULES[f.rule].outranks_schema}
     return [f for f in findings if f.rule != "schema" or (f.line, f.column) not in taken]
 
 
-def _configured(findings: list[Finding], config: Config) -> Iterable[Finding]:
+def _selected(findings: list[Finding], selection: Selection) -> Iterable[Finding]:
     for finding in findings:
-        level = config.level(finding.rule, finding.level)
-        if level != "off" and not config.ignored(finding.path, finding.rule):
+        level = selection.level(finding.rule, finding.level)
+        if level != OFF and not selection.ignored(finding.path, finding.rule):
             yield finding._replace(level=level)

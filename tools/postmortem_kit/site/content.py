@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from postmortem_kit.format.collection import Collection, find_postmortem_files, load_collection
-from postmortem_kit.format.config import find_root, load_config
-from postmortem_kit.format.taxonomy import load_taxonomy
 from postmortem_kit.format.vocabulary import DEFAULT_AUDIENCE, VISIBILITIES
-from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory, read_history
-from postmortem_kit.lint.rules import RULES
+from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory
 from postmortem_kit.lint.runner import accepts, lint_context
+from postmortem_kit.lint.selection import Selection
+from postmortem_kit.repository import Repository
 from postmortem_kit.site.aggregate import Aggregate, Incident, is_visible
 from postmortem_kit.site.attachments import Attachments
 from postmortem_kit.site.pages import STYLE, STYLESHEET, build_pages, page_url
@@ -52,7 +51,7 @@ def choose_audience(configured: str | None) -> str:
 
 
 def load_site(
-    start: Path,
+    repository: Repository,
     audience: str,
     today: dt.date | None = None,
     directory_urls: bool = True,
@@ -60,30 +59,29 @@ def load_site(
 ) -> SiteContent:
     """What a build for `audience` publishes: only postmortems that pass lint
     and that the audience may see, and only the files those link to."""
-    root = find_root(start)
-    config = load_config(root, set(RULES))
-    taxonomy = load_taxonomy(config.taxonomy)
+    root = repository.root
     today = today or dt.date.today()
-    collection = load_collection(find_postmortem_files(config.postmortems_dir), root, root)
-    context = lint_context(config, taxonomy, collection, today)
+    collection = load_collection(find_postmortem_files(repository.postmortems_dir), root, root)
+    context = lint_context(repository, collection, today)
+    selection = Selection.of(repository.config)
     accepted, warnings = [], []
     for pm in (pm for pm in collection.postmortems if is_visible(pm, audience)):
-        if accepts(pm, context, config):
+        if accepts(pm, context, selection):
             accepted.append(pm)
         else:
             warnings.append(f"{pm.path}: left out; `postmortem lint {pm.path}` says why")
-    history = read_history(root, config.postmortems_dir) if with_history else None
+    history = repository.history if with_history else None
     if history and history.shallow:
         warnings.append(SHALLOW_WARNING)
-    files = history.by_display_path(root) if history else {}
-    aggregate = Aggregate.of(Collection.of(accepted), taxonomy, audience, today, files)
+    files = (repository.histories(root) or {}) if with_history else {}
+    aggregate = Aggregate.of(Collection.of(accepted), repository.taxonomy, audience, today, files)
     pages = build_pages(aggregate, directory_urls)
     published = {i.postmortem.path for i in aggregate.incidents}
     left_out = [pm for pm in collection.postmortems if pm.path not in published]
-    attachments = Attachments.of(root, config.postmortems_dir, aggregate.incidents, left_out)
+    attachments = Attachments.of(root, repository.postmortems_dir, aggregate.incidents, left_out)
     return SiteContent(
         root,
-        config.postmortems_dir,
+        repository.postmortems_dir,
         audience,
         pages,
         aggregate.incidents,

@@ -16,7 +16,7 @@ DRAFT_HOURS = 72
 
 @rule("no-root-cause", "error")
 def check_no_root_cause(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A final postmortem marks no root cause `true`."""
+    """In `final`: no root cause marked `true`."""
     causes = dicts(postmortem.get("root_causes"))
     if (
         at_least(postmortem, "final")
@@ -32,7 +32,7 @@ def check_no_root_cause(postmortem: Postmortem, context: Context) -> Iterable[Pr
 
 @rule("unaddressed-root-cause", "error")
 def check_unaddressed_root_causes(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A root-cause pattern that no action or control addresses."""
+    """In `final`: a root-cause pattern (marked `true`) that no action or control `addresses`."""
     if not at_least(postmortem, "final"):
         return
     addressed = {
@@ -60,7 +60,7 @@ def check_unaddressed_root_causes(postmortem: Postmortem, context: Context) -> I
 
 @rule("missing-approval", "error")
 def check_missing_approvals(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A final postmortem lacks a manager's (and for high/critical, a security lead's) approval."""
+    """In `final`: no `manager` approval; for `high` and `critical`, no `security-lead` either."""
     if not at_least(postmortem, "final"):
         return
     roles = [approval.get("role") for _, approval in dicts(postmortem.get("approvals"))]
@@ -80,7 +80,7 @@ def check_missing_approvals(postmortem: Postmortem, context: Context) -> Iterabl
 
 @rule("overdue-action", "warning")
 def check_overdue_actions(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A corrective action is past its due date and not done or dropped."""
+    """An action past its `due` date and not `done` or `dropped`."""
     for i, action in dicts(postmortem.get("actions")):
         due = parse_when(action.get("due"))
         if due and is_overdue(action.get("status"), as_date(due), context.today):
@@ -94,7 +94,7 @@ def check_overdue_actions(postmortem: Postmortem, context: Context) -> Iterable[
 
 @rule("late-follow-up", "warning")
 def check_late_follow_up(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """The follow-up review is more than 7 days after the incident was identified."""
+    """`follow_up.date` more than 7 days after `identified`."""
     follow_up = parse_when(postmortem.get("follow_up", "date"))
     identified = parse_when(postmortem.get("identified"))
     if follow_up and identified:
@@ -107,9 +107,11 @@ def check_late_follow_up(postmortem: Postmortem, context: Context) -> Iterable[P
             )
 
 
-@rule("late-draft", "warning")
+@rule("late-draft", "warning", needs_history=True)
 def check_late_draft(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """The file's first commit came more than 72 hours after the incident was identified."""
+    """The file's first commit more than 72 hours after `identified` (git; silent outside a
+    checkout).
+    """
     identified = parse_when(postmortem.get("identified"))
     if context.history is None or identified is None:
         return

@@ -1,18 +1,21 @@
-"""What a lint rule is, and the registry every rule module adds itself to.
+"""What a lint rule is, and the registry of them.
 
-A rule is a small function `(Postmortem, Context) -> Iterable[Problem]`. It
-says where and what; the runner adds the path, the rule id and the level (the
-rule's default, or what the configuration says).
+A rule's check is a small function `(Postmortem, Context) -> Iterable[Problem]`.
+It says where and what; the runner adds the path, the rule id and the level
+(the rule's default, or what the configuration says). Everything else about a
+rule (its level, which ids it reports, whether it reads git history, its old
+names) is declared where the rule is defined, with `@rule`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from postmortem_kit.format.collection import Collection
+from postmortem_kit.format.findings import ERROR, WARNING
 from postmortem_kit.format.read import Position, Postmortem
 from postmortem_kit.format.schema import SchemaValidator
 from postmortem_kit.format.taxonomy import Taxonomy
@@ -48,29 +51,85 @@ Check = Callable[[Postmortem, Context], Iterable[Problem]]
 
 class Rule(NamedTuple):
     id: str
-    level: str
-    summary: str
-    check: Check | None  # None: reported while reading the file
-    needs_front_matter: bool = True
+    level: str  # by default: error or warning
+    summary: str  # one line, for `postmortem rules` and docs/format.md
+    check: Check | None  # None: reported while reading the file, or by another rule's check
+    reports: tuple[str, ...] = ()  # further rule ids the check reports under
+    aliases: tuple[str, ...] = ()  # earlier ids, still accepted in configuration
+    needs_history: bool = False  # reads git history: skipped outside git
+    needs_front_matter: bool = True  # skipped when the front matter cannot be read
+    outranks_schema: bool = False  # a schema finding at the same place only repeats it
 
 
-RULES: dict[str, Rule] = {}
+def rule(
+    rule_id: str,
+    level: str,
+    *,
+    reports: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+    needs_history: bool = False,
+    needs_front_matter: bool = True,
+    outranks_schema: bool = False,
+) -> Callable[[Check], Rule]:
+    """Make a check a rule; its docstring's first paragraph is the rule's summary."""
+
+    def define(check: Check) -> Rule:
+        first_paragraph = (check.__doc__ or "").strip().split("\n\n")[0]
+        return Rule(
+            rule_id,
+            level,
+            " ".join(first_paragraph.split()),
+            check,
+            reports,
+            aliases,
+            needs_history,
+            needs_front_matter,
+            outranks_schema,
+        )
+
+    return define
 
 
-def rule(rule_id: str, level: str, *, needs_front_matter: bool = True) -> Callable[[Check], Check]:
-    """Register a check; its docstring's first line is the rule's summary."""
+class Registry(Mapping[str, Rule]):
+    """Every rule by id, from an explicit list; a mistake in the list fails at import."""
 
-    def register(check: Check) -> Check:
-        summary = (check.__doc__ or "").strip().splitlines()[0]
-        RULES[rule_id] = Rule(rule_id, level, summary, check, needs_front_matter)
-        return check
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self._rules: dict[str, Rule] = {}
+        self.names: dict[str, str] = {}  # each id and alias -> the rule's id
+        for r in rules:
+            for name in (r.id, *r.aliases):
+                if name in self.names:
+                    raise ValueError(f"rule name {name!r} is given twice")
+                self.names[name] = r.id
+            self._rules[r.id] = r
+        for r in self._rules.values():
+            if r.level not in (ERROR, WARNING):
+                raise ValueError(f"rule {r.id}: level {r.level!r} is neither error nor warning")
+            for reported in r.reports:
+                if reported not in self._rules:
+                    raise ValueError(f"rule {r.id} reports {reported!r}, which is not a rule")
 
-    return register
+    def __getitem__(self, rule_id: str) -> Rule:
+        return self._rules[rule_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def require(self, rule_ids: Iterable[str], where: str) -> None:
+        """Fail unless every id is a rule: for ids other modules report."""
+        unknown = sorted(set(rule_ids) - set(self._rules))
+        if unknown:
+            raise ValueError(f"{where} reports {', '.join(unknown)}, not a rule")
 
 
-def reported_elsewhere(rule_id: str, summary: str) -> None:
-    """Register a rule whose findings come from reading the file or from another check."""
-    RULES[rule_id] = Rule(rule_id, "error", summary, None)
+def markdown_table(rules: Iterable[Rule]) -> str:
+    """The rule table of docs/format.md."""
+    rows = ["| rule | level | what it finds |", "|---|---|---|"]
+    rows += [f"| `{r.id}` | {r.level} | {r.summary} |" for r in rules]
+    return "\n".join(rows) + "\n"
 
 
 def at_least(postmortem: Postmortem, status: str) -> bool:

@@ -31,7 +31,7 @@ def required_sections(status: str) -> tuple[str, ...]:
 
 @rule("missing-section", "error")
 def check_missing_sections(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A body section the status requires is absent."""
+    """A body section the status requires."""
     status = postmortem.status
     since = "final" if status == "final" else "review"
     line = min(postmortem.body_line, postmortem.text.count("\n") + 1)
@@ -43,7 +43,7 @@ def check_missing_sections(postmortem: Postmortem, context: Context) -> Iterable
 
 @rule("placeholder", "error")
 def check_placeholders(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """Template text left in a final postmortem (TODO, TBD, <prompts>)."""
+    """In `final`: template text left in."""
     if not at_least(postmortem, "final"):
         return
     for match in PLACEHOLDER.finditer(postmortem.text):
@@ -56,7 +56,7 @@ def check_placeholders(postmortem: Postmortem, context: Context) -> Iterable[Pro
 
 @rule("lessons-count", "warning")
 def check_lessons_count(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """Lessons learned does not hold two to four list items."""
+    """In `final`: Lessons learned without two to four list items."""
     section = postmortem.section("Lessons learned")
     if at_least(postmortem, "final") and section and not 2 <= len(section.items) <= 4:
         yield Problem(

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 from mistune.block_parser import BlockParser
 from mistune.core import BlockState
 
-from postmortem_kit.format.read import Postmortem
+from postmortem_kit.format.read import LazyPattern, Postmortem
 from postmortem_kit.lint.rules.base import Context, Problem, rule
 from postmortem_kit.lint.rules.body import PLACEHOLDER
 
@@ -56,38 +56,41 @@ DANGEROUS_SCHEMES = {
 # `onerror=alert(1)//'` is one unquoted value. An unquoted `<` ends the match,
 # as it does for the site's renderer; with possessive quantifiers, a failed
 # attempt costs no more than the text up to it.
-_TAG = re.compile(
+_TAG = LazyPattern(
     r"<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])"
     r"(?P<attrs>(?:[^\s/<>=]++(?:\s*+=\s*+(?:\"[^\"]*+\"|'[^']*+'|[^\s<>]*+))?|[\s/=]++)*+)>"
 )
 # An attribute with a value; one without cannot run script or hold a URL.
-_VALUED_ATTRIBUTE = re.compile(
+_VALUED_ATTRIBUTE = LazyPattern(
     r"(?P<name>[^\s/<>=]+)\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<uq>[^\s<>]*))"
 )
-_HANDLER = re.compile(r"on[a-z]+", re.IGNORECASE)
-_COMMENT_END = re.compile(r"--!?>")
-_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
+_HANDLER = LazyPattern(r"on[a-z]+", re.IGNORECASE)
+_COMMENT_END = LazyPattern(r"--!?>")
+_AUTOLINK = LazyPattern(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
 # What changes how inline Markdown that follows is read.
-_INLINE = re.compile(r"\\[!-/:-@\[-`{-~]|`+|<|\]\(")
+_INLINE = LazyPattern(r"\\[!-/:-@\[-`{-~]|`+|<|\]\(")
 # A link destination: <bracketed>, or plain with one level of balanced parentheses;
 # then any title, which the page shows as text (so a <tag> in it is not HTML).
-_DESTINATION = re.compile(
+_DESTINATION = LazyPattern(
     r"[ \t]*\n?[ \t]*(?:<(?P<bracketed>[^<>\n]*)>"
     r"|(?P<plain>(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))+))"
     r"(?:\s+(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?"
 )
-_DEFINITION = re.compile(r"[ \t]*\[(?:\\.|[^\\\]])*\]:")
-_BARE_LIST_MARKER = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]*")
+_DEFINITION = LazyPattern(r"[ \t]*\[(?:\\.|[^\\\]])*\]:")
+_BARE_LIST_MARKER = LazyPattern(r" {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]*")
 # A scheme with none of these in it is what it looks like.
-_PLAIN_SCHEME = re.compile(r"[^&%\\\x00-\x20]*")
-_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_PLAIN_SCHEME = LazyPattern(r"[^&%\\\x00-\x20]*")
+_MARKDOWN_ESCAPE = LazyPattern(r"\\([!-/:-@\[-`{-~])")
 _URL_IGNORED = str.maketrans("", "", "\t\n\r")  # browsers drop these anywhere in a URL
 _CONTROL_OR_SPACE = "".join(map(chr, range(0x21)))  # ...and these at its start
 
 
 @rule("raw-html", "warning")
 def check_raw_html(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """Raw HTML in the narrative: quote payloads in a code span or block, or use Markdown."""
+    """Raw HTML in the narrative, outside code spans and blocks: the site removes what its
+    sanitiser does not allow (see Raw HTML in docs/format.md); an error for `<script>`,
+    event handlers and `javascript:`/`data:` URLs.
+    """
     if not _might_have_html(postmortem.text):
         return
     body = postmortem.body
@@ -234,17 +237,21 @@ MAX_NESTING = 20
 MAX_BRACKETS = 1000
 MAX_INLINE_MARKS = 10_000
 INLINE_MARKS = "`\\&*_<"  # and a line break made of two spaces
-_DEEP_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{40}", re.MULTILINE)  # 20 levels take 40 characters
-_LINE_PREFIX = re.compile(r"(?:[ \t]|>|[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t]))*")
-_LIST_MARKER = re.compile(r"[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t])")
-_PARAGRAPH = re.compile(r"(?:^[ \t]*\S[^\n]*\n?)+", re.MULTILINE)
-_NOT_NEWLINE = re.compile(r"[^\n]")
-_FENCED_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1|\Z)", re.MULTILINE | re.DOTALL)
+_DEEP_PREFIX = LazyPattern(r"^[ \t>*+\-0-9.)]{40}", re.MULTILINE)  # 20 levels take 40 characters
+_LINE_PREFIX = LazyPattern(r"(?:[ \t]|>|[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t]))*")
+_LIST_MARKER = LazyPattern(r"[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t])")
+_PARAGRAPH = LazyPattern(r"(?:^[ \t]*\S[^\n]*\n?)+", re.MULTILINE)
+_NOT_NEWLINE = LazyPattern(r"[^\n]")
+_FENCED_CODE = LazyPattern(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1|\Z)", re.MULTILINE | re.DOTALL)
 
 
 @rule("unrenderable", "error")
 def check_unrenderable(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """Lists nested over 20 levels, or a paragraph too marked up for the site to render."""
+    r"""Lists nested more than 20 levels deep, or a paragraph (outside fenced code) with more
+    than 1,000 `[` or 10,000 inline marks (`` ` `` `\` `&` `*` `_` `<`, two-space line
+    breaks): Python-Markdown recurses on the one and takes quadratic time on the other, so
+    the site could not show it.
+    """
     body = postmortem.body
     for match in _DEEP_PREFIX.finditer(body):
         prefix = _LINE_PREFIX.match(body, match.start()).group()

@@ -12,7 +12,7 @@ MAX_SUGGESTIONS = 10
 
 @rule("duplicate-id", "error")
 def check_duplicate_id(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """Two files share an id."""
+    """Two files with one id, anywhere in the repository."""
     pm_id = postmortem.get("id")
     if not isinstance(pm_id, str):
         return
@@ -27,7 +27,7 @@ def check_duplicate_id(postmortem: Postmortem, context: Context) -> Iterable[Pro
 
 @rule("unknown-related", "error")
 def check_unknown_related(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A `related` id that no postmortem has, or the postmortem itself."""
+    """A `related` id that no postmortem has, or the postmortem's own."""
     related = postmortem.get("related")
     if not isinstance(related, list):
         return
@@ -48,7 +48,7 @@ def check_unknown_related(postmortem: Postmortem, context: Context) -> Iterable[
 
 @rule("prior-without-related", "error")
 def check_prior_without_related(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """Triage says a similar incident happened before, but `related` names none."""
+    """From `review`: `triage.prior_similar: true` with no `related` ids."""
     if (
         at_least(postmortem, "review")
         and postmortem.get("triage", "prior_similar") is True

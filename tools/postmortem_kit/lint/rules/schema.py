@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from postmortem_kit.format.read import Postmortem
 from postmortem_kit.format.schema import DATE, DATE_TIME, id_pattern
 from postmortem_kit.format.vocabulary import ID_DIGITS
-from postmortem_kit.lint.rules.base import Context, Problem, did_you_mean, field, rule
+from postmortem_kit.lint.rules.base import Context, Problem, Rule, did_you_mean, field, rule
 
 if TYPE_CHECKING:  # python-jsonschema is imported only for an invalid file
     from jsonschema.exceptions import ValidationError
@@ -34,9 +34,19 @@ _JSON_TYPES = {
 _STATUS_OF_BRANCH = {0: "review", 1: "final"}  # the schema's allOf: [review+, final]
 
 
-@rule("schema", "error")
+unknown_key = Rule(
+    "unknown-key",
+    "error",
+    "A key the format does not have, with a did-you-mean.",
+    None,  # reported by the schema rule
+)
+
+
+@rule("schema", "error", reports=("unknown-key",))
 def check_schema(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A value of the wrong type or shape, or a key the status requires is missing."""
+    """A value of the wrong type or shape, or a key the status requires is missing; with the
+    allowed values and a did-you-mean.
+    """
     reported: set[tuple[str | int, ...]] = set()  # one finding per node
     for error in context.validator.iter_errors(postmortem.data):
         if error.validator in ("anyOf", "oneOf") and not _is_alternatives_of_values(error):

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from postmortem_kit.format.read import Postmortem
+from postmortem_kit.format.read import LazyPattern, Postmortem
 from postmortem_kit.lint.rules.base import Context, Problem, rule
 
 # Each pattern comes with hints: strings of which every match contains one. It
@@ -175,11 +175,11 @@ class _Match(NamedTuple):  # ordered by precedence: specific first, then leftmos
 
 # A match with a placeholder or a redaction in it names no secret: ${DB_PASSWORD},
 # $TOKEN, {{ token }}, <password>, %(password)s, REDACTED, ****.
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = LazyPattern(
     r"\$\{|\$[A-Z_][A-Z0-9_]*\b|\{\{|<[^<>\s]+>|%\(\w+\)s|(?i:redacted)|\*{3}"
 )
 # What a pattern may consume before the secret: a separator or an opening quote.
-_LEADING = re.compile(r"[\s\"'=:\[]+(?=\w)")
+_LEADING = LazyPattern(r"[\s\"'=:\[]+(?=\w)")
 
 
 class _Scanner:
@@ -377,16 +377,16 @@ def _write_cache(path: Path, fingerprint: str, theirs: _Theirs, version: str) ->
 # --- Personal data -----------------------------------------------------------
 
 # Reserved for documentation (RFC 2606, RFC 6761): safe to use in examples.
-_EXAMPLE_DOMAIN = re.compile(r"(^|\.)(example\.(com|org|net)|example|test|invalid|localhost)$")
-EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b")
+_EXAMPLE_DOMAIN = LazyPattern(r"(^|\.)(example\.(com|org|net)|example|test|invalid|localhost)$")
+EMAIL = LazyPattern(r"\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b")
 # One pass over the text; the group that matched names the kind.
-PERSONAL_DATA = re.compile(
+PERSONAL_DATA = LazyPattern(
     r"(?P<international_phone>(?<![\w.+-])\+[1-9][0-9]{0,2}(?:[ .-]?[0-9]{2,4}){2,5}\b)"
     r"|(?P<phone>(?<![\w.-])\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4}\b)"
     r"|(?P<ssn>(?<![\w-])[0-9]{3}-[0-9]{2}-[0-9]{4}(?![\w-]))"
 )
 # Where any of them could start: a run of digits and separators, found fast.
-_DIGIT_RUN = re.compile(r"[+(]?[0-9][0-9 ().-]{7,}[0-9]")
+_DIGIT_RUN = LazyPattern(r"[+(]?[0-9][0-9 ().-]{7,}[0-9]")
 _KIND = {
     "international_phone": "a phone number",
     "phone": "a phone number",

@@ -23,9 +23,9 @@ from postmortem_kit.format.vocabulary import TIMELINE
 from postmortem_kit.lint.rules.base import Context, Problem, dicts, field, rule
 
 
-@rule("ambiguous-time", "error")
+@rule("ambiguous-time", "error", outranks_schema=True)
 def check_ambiguous_time(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A date-time without an offset: nobody can tell which time zone it meant."""
+    """A date-time without an offset."""
     if not NAIVE_DATE_TIME_IN_TEXT.search(postmortem.front_matter_text):
         return  # the common case, found without walking every value
     for path, value in _strings(postmortem.data, ()):
@@ -50,7 +50,7 @@ def _strings(value: Any, path: NodePath) -> Iterable[tuple[NodePath, str]]:
 
 @rule("manifestation-pattern", "error")
 def check_manifestation_pattern(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A root cause's manifestation does not belong to its pattern."""
+    """A root cause's manifestation that belongs to another pattern."""
     taxonomy = context.taxonomy
     for i, cause in dicts(postmortem.get("root_causes")):
         pattern, manifestation = cause.get("pattern"), cause.get("manifestation")
@@ -68,7 +68,7 @@ def check_manifestation_pattern(postmortem: Postmortem, context: Context) -> Ite
 
 @rule("timeline-order", "error")
 def check_timeline_order(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """Timeline out of order: T0 <= T1 <= T2 <= T3 <= T4, triggered <= identified <= resolved."""
+    """T0 ≤ T1 ≤ T2 ≤ T3 ≤ T4 broken, or triggered ≤ identified ≤ resolved."""
     chains = [
         [("timeline", step) for step in TIMELINE],
         [("timeline", "triggered"), ("identified",), ("resolved",)],
@@ -106,7 +106,10 @@ PLAN_DATES = [
 
 @rule("date-range", "error")
 def check_date_range(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A date outside the plausible range (1970 to tomorrow; plans up to ten years ahead)."""
+    """A date outside the plausible range: what happened (identified, resolved, timeline T0–T3,
+    approvals) from 1970-01-01 to tomorrow; what is planned (due dates, `monitoring.until`,
+    `follow_up.date`, `timeline.long_term`) up to ten years ahead.
+    """
     latest_event, latest_plan = latest_event_day(context.today), latest_plan_day(context.today)
     for paths, latest, why in [
         (EVENT_DATES, latest_event, "tomorrow"),
@@ -135,7 +138,7 @@ def _expand(postmortem: Postmortem, pattern: NodePath) -> Iterable[NodePath]:
 
 @rule("duplicate-action-id", "error")
 def check_duplicate_action_ids(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """Two corrective actions in one file share an id."""
+    """Two actions in one file with one id."""
     first_index: dict[Any, int] = {}
     for i, action in dicts(postmortem.get("actions")):
         action_id = action.get("id")
@@ -153,7 +156,7 @@ def check_duplicate_action_ids(postmortem: Postmortem, context: Context) -> Iter
 
 @rule("filename-id", "warning")
 def check_filename_id(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """The file name does not start with the postmortem's id."""
+    """The file name does not start with the id."""
     pm_id = postmortem.get("id")
     name = PurePosixPath(postmortem.path).name
     if isinstance(pm_id, str) and pm_id and not name.startswith(pm_id):

@@ -25,8 +25,8 @@ from mkdocs.structure.pages import Page
 
 from postmortem_kit.format.collection import bulk_reading
 from postmortem_kit.format.config import ConfigError
-from postmortem_kit.format.taxonomy import TaxonomyError
 from postmortem_kit.format.vocabulary import VISIBILITIES
+from postmortem_kit.repository import load_repository
 from postmortem_kit.site.content import (
     SiteContent,
     SiteError,
@@ -106,7 +106,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     # The search plugin indexes `page.content` in its on_page_context. Our
     # blocks are tables and lists whose markup it would parse tag by tag only
     # to keep the words (1.2 s of an 11 s build of 1,000 postmortems), so for
-    # the length of that event it sees the words alone; the page keeps its HTML.
+    # the length of that event it sees the words alone; the page keeps its HTML,
+    # and what other plugins change meanwhile (`GeneratedHtml.show_page_html`).
     @event_priority(100)
     def _show_search_text(self, context: Any, /, *, page: Page, **_: Any) -> Any:
         self.generated.show_search_html(page)
@@ -130,7 +131,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         try:
             with bulk_reading():
                 content = load_site(
-                    start,
+                    load_repository(start),
                     self.audience,
                     directory_urls=directory_urls,
                     with_history=self.config.history,
@@ -138,7 +139,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 # What we loaded lives as long as the build: keep the garbage
                 # collector from rescanning it on every pass from now on.
                 gc.freeze()
-        except (ConfigError, TaxonomyError) as e:
+        except ConfigError as e:
             raise PluginError(f"postmortems: {e}") from None
         log.info(
             "postmortems: %d postmortems visible to audience '%s'",

@@ -1,0 +1,35 @@
+"""What the commands share: the repository they run in, exit codes, date options."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from postmortem_kit.format.config import ConfigError
+from postmortem_kit.repository import Repository, load_repository
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def repository() -> Repository:
+    """The repository around the working directory; a bad configuration is a usage error."""
+    try:
+        return load_repository(Path.cwd())
+    except ConfigError as e:
+        raise click.UsageError(str(e)) from None
+
+
+def date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date like 2026-03-02") from None
+
+
+today_option = click.option(
+    "--today", callback=date_option, metavar="DATE", help="Judge due dates as of DATE."
+)

@@ -1,0 +1,36 @@
+"""`postmortem pages`: the site's pages as Markdown, for a builder other than MkDocs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from postmortem_kit.cli.common import repository
+from postmortem_kit.format.vocabulary import VISIBILITIES
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write to.")
+@click.option(
+    "--audience",
+    type=click.Choice(VISIBILITIES),
+    help="Who may read it (default: $POSTMORTEM_AUDIENCE, else internal).",
+)
+def pages(out: Path, audience: str | None) -> None:
+    """Write the site's pages as Markdown, for a builder other than MkDocs."""
+    from postmortem_kit.format.config import ConfigError
+    from postmortem_kit.site.content import SiteError, choose_audience, load_site, write_pages
+
+    repo = repository()
+    try:
+        content = load_site(repo, choose_audience(audience))
+    except (SiteError, ConfigError) as e:
+        raise click.UsageError(str(e)) from None
+    for warning in content.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    count = write_pages(content, out)
+    click.echo(
+        f"Wrote {count} pages and incidents.json to {out} "
+        f"({len(content.incidents)} postmortems, audience {content.audience})"
+    )
