@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from helpers import FINAL, Repo, commit, git
 from postmortem_kit.cli import main
-from postmortem_kit.git.history import ids_on_all_branches, read_history
+from postmortem_kit.git.changes import ids_on_all_branches
+from postmortem_kit.git.history import read_history
 
 NAME = "postmortems/2025/AIPM-2025-001-refunds.md"  # identified: 2025-02-11
 

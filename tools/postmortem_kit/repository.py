@@ -8,6 +8,7 @@ the caller names: the git top and the configured root differ in a monorepo.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
@@ -39,10 +40,12 @@ class Repository:
         """One pass over the git log; None outside a git checkout."""
         return read_history(self.root, self.postmortems_dir)
 
-    def histories(self, base: Path) -> dict[str, FileHistory] | None:
-        """Each committed postmortem's history, by its path relative to `base`;
-        None outside a git checkout."""
-        return self.history.by_display_path(base) if self.history else None
+    def histories(
+        self, base: Path, paths: Iterable[Path] | None = None
+    ) -> dict[str, FileHistory] | None:
+        """The history of each committed postmortem (or of `paths` only), by its
+        path relative to `base`; None outside a git checkout."""
+        return self.history.by_display_path(base, paths) if self.history else None
 
 
 def load_repository(start: Path) -> Repository:

@@ -71,7 +71,8 @@ def lint(
 
 
 def _changed(folder: Path, base: str | None) -> list[Path]:
-    from postmortem_kit.git.history import GitError, changed_files
+    from postmortem_kit.git.changes import changed_files
+    from postmortem_kit.git.command import GitError
 
     try:
         return changed_files(Path.cwd(), folder, base)

@@ -64,7 +64,7 @@ def new(
         reported_by_problem,
         title_problem,
     )
-    from postmortem_kit.git.history import ids_on_all_branches
+    from postmortem_kit.git.changes import ids_on_all_branches
 
     repo = repository()
     types = list(repo.taxonomy.incident_types)
@@ -164,7 +164,7 @@ def _write_draft(folder: Path, pm_id: str, title: str, text: str, year: int) -> 
 def _ask(
     prompt: str,
     option: str,
-    kind: click.ParamType | None = None,
+    kind: click.ParamType[str, str] | None = None,
     value_proc: Callable[[str], str] | None = None,
 ) -> str:
     try:

@@ -9,10 +9,13 @@ Outside a git checkout there is no history, and nothing fails.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 from postmortem_kit.format.collection import display_path
+from postmortem_kit.git.command import GitError, has_commits, pathspec, run_git
 
 SHALLOW_WARNING = (
     "this is a shallow clone: postmortem dates and contributors may be wrong; "
@@ -34,23 +37,40 @@ class History(NamedTuple):
     shallow: bool
     root: Path
 
-    def by_display_path(self, base: Path) -> dict[str, FileHistory]:
-        """The same histories, keyed by paths as findings show them."""
-        return {display_path(self.root / path, base): h for path, h in self.files.items()}
+    def by_display_path(
+        self, base: Path, paths: Iterable[Path] | None = None
+    ) -> dict[str, FileHistory]:
+        """The histories of `paths` (default: every file), keyed by paths as
+        findings show them. Linting one file looks up that file alone."""
+        if paths is None:
+            return {display_path(self.root / path, base): h for path, h in self.files.items()}
+        found = {}
+        for path in paths:
+            history = self.files.get(self._relative(path))
+            if history:
+                found[display_path(path, base)] = history
+        return found
+
+    def _relative(self, path: Path) -> str:
+        """`path` relative to the top of the working tree, as git names it: its
+        folder resolved (the top is), the file itself not (git tracks links)."""
+        full = os.path.abspath(path)
+        folder = os.path.realpath(os.path.dirname(full))
+        return Path(os.path.relpath(folder, self.root), os.path.basename(full)).as_posix()
 
 
 def read_history(start: Path, folder: Path) -> History | None:
     """The history of every file under `folder`; None outside a git checkout."""
     try:
-        import git  # GitPython: imported here, it costs 100 ms that lint rarely needs
-    except ImportError:
+        facts = run_git(start, "rev-parse", "--is-shallow-repository", "--show-toplevel")
+        shallow, top = facts.splitlines()
+    except (GitError, ValueError):
         return None
+    root = Path(top).resolve()
     try:
-        repo = git.Repo(start, search_parent_directories=True)
-        root = Path(repo.working_tree_dir or start).resolve()
-        if not repo.head.is_valid():
-            return History({}, False, root)  # a repository with no commits yet
-        log = repo.git.log(
+        log = run_git(
+            root,
+            "log",
             "--reverse",
             "-M",
             "--name-status",
@@ -58,19 +78,11 @@ def read_history(start: Path, folder: Path) -> History | None:
             "-z",
             f"--format={_RECORD}%aI{_FIELD}%an",
             "--",
-            _pathspec(folder, root),
+            pathspec(folder, root),
         )
-        shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError, OSError):
-        return None
-    return History(_parse(log), shallow, root)
-
-
-def _pathspec(folder: Path, root: Path) -> str:
-    try:
-        return folder.resolve().relative_to(root).as_posix() or "."
-    except ValueError:
-        return "."
+    except GitError:  # no commits yet: no history; anything else: no answer
+        return None if has_commits(root) else History({}, False, root)
+    return History(_parse(log), shallow == "true", root)
 
 
 def _parse(log: str) -> dict[str, FileHistory]:
@@ -106,73 +118,3 @@ def _touch(history: FileHistory | None, when: dt.datetime, author: str) -> FileH
     if author not in contributors:
         contributors = (*contributors, author)
     return FileHistory(history.created, when, history.revisions + 1, contributors)
-
-
-class GitError(Exception):
-    """A git question could not be answered; the message says what to do."""
-
-
-def changed_files(start: Path, folder: Path, base: str | None) -> list[Path]:
-    """Files under `folder` that differ from `base` (default: the merge base with
-    the default branch), committed or not, new files included."""
-    import git
-
-    try:
-        repo = git.Repo(start, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitError("--changed needs a git checkout") from None
-    root = Path(repo.working_tree_dir or start).resolve()
-    spec = _pathspec(folder, root)
-    try:
-        ref = base or _default_branch(repo)
-        merge_base = repo.git.merge_base(ref, "HEAD").strip()
-        changed = repo.git.diff("--name-only", "-z", "--diff-filter=ACMR", merge_base, "--", spec)
-        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", spec)
-    except git.GitCommandError as e:
-        raise GitError(
-            f"cannot compare with '{base or 'the default branch'}': "
-            f"{e.stderr.strip().removeprefix('stderr: ').strip(chr(39))}; name a branch or "
-            "commit with --base (in CI, fetch it first)"
-        ) from None
-    return sorted({root / name for name in (*_names(changed), *_names(untracked))})
-
-
-def _names(listing: str) -> list[str]:
-    """The paths of a `-z` listing.
-
-    Without `-z`, git quotes a name with quotes, tabs, newlines or non-ASCII
-    letters ("\\303\\251"), and that quoted name is no file on disk: it was
-    silently skipped. NUL is the one character no file name holds.
-    """
-    return [name for name in listing.split("\x00") if name]
-
-
-def _default_branch(repo: object) -> str:
-    """origin's HEAD if known, else a local or remote main or master."""
-    import git
-
-    assert isinstance(repo, git.Repo)
-    try:
-        return repo.git.symbolic_ref("--short", "refs/remotes/origin/HEAD").strip()
-    except git.GitCommandError:
-        pass
-    names = {ref.name for ref in repo.references}
-    for candidate in ("origin/main", "origin/master", "main", "master"):
-        if candidate in names:
-            return candidate
-    raise git.GitCommandError("merge-base", 128, "no default branch found (main or master)")
-
-
-def ids_on_all_branches(start: Path, folder: Path) -> list[str]:
-    """The file names, hence ids, of every postmortem any branch ever had."""
-    try:
-        import git
-
-        repo = git.Repo(start, search_parent_directories=True)
-        root = Path(repo.working_tree_dir or start).resolve()
-        if not repo.head.is_valid():
-            return []
-        log = repo.git.log("--all", "--format=", "--name-only", "-z", "--", _pathspec(folder, root))
-    except Exception:  # no git, no repository, no commits: the working tree decides
-        return []
-    return [Path(name).name for name in _names(log)]

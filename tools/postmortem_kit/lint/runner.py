@@ -6,19 +6,22 @@ import datetime as dt
 import multiprocessing as mp
 import os
 import re
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from postmortem_kit.format.cache import cache_path
 from postmortem_kit.format.collection import (
     Collection,
     bulk_reading,
     display_path,
     find_postmortem_files,
     is_postmortem_file,
+    read_ids,
 )
 from postmortem_kit.format.findings import Finding
-from postmortem_kit.format.read import Postmortem, read_id_only, read_postmortem
+from postmortem_kit.format.read import Postmortem, read_postmortem
 from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory
 from postmortem_kit.lint.rules import RULES, Context
 from postmortem_kit.lint.rules.base import Problem, Rule
@@ -60,11 +63,12 @@ def lint_repository(
         everything = find_postmortem_files(repository.postmortems_dir)
         targets = [p for p in paths if is_postmortem_file(p)] if paths else everything
         every_file = {os.path.abspath(p): p for p in [*everything, *targets]}.values()
-        every_id = [read_id_only(p, display_path(p, base)) for p in every_file]
+        cache = cache_path(f"ids-{zlib.crc32(str(repository.postmortems_dir).encode()):08x}.json")
+        every_id = read_ids(every_file, base, cache)
         needs_history = targets and any(
             rule.needs_history and selection.is_on(rule) for rule in RULES.values()
         )
-        history = repository.histories(base) if needs_history else None
+        history = repository.histories(base, targets) if needs_history else None
         context = lint_context(repository, Collection.of(every_id), today, history)
         findings = _lint_files(targets, _Job(context, selection, repository.root, base))
     shallow = needs_history and repository.history and repository.history.shallow
