@@ -17,7 +17,8 @@ setup: $(STAMP)
 lint: $(STAMP)  ## lint this repository's postmortems
 	$(BIN)/postmortem lint
 
-test: $(STAMP)  ## the whole test suite
+test: $(STAMP)  ## type-check the package (mypy), then the whole test suite
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 test-fast: $(STAMP)  ## the tests that are neither slow nor in a browser

@@ -76,7 +76,8 @@ class PostmortemHandler(BaseHandler):
         # also keeps the line numbers of its messages those of the file.
         return _read(f"---\n{fm}\n---\n").data
 
-    def export(self, metadata: dict[str, object], **kwargs: object) -> str:
+    def export(self, metadata: dict[str, object], **kwargs: Any) -> str:
+        # kwargs are yaml.dump's options, passed through from frontmatter.dumps.
         kwargs.setdefault("Dumper", _Dumper)
         kwargs.setdefault("default_flow_style", False)
         kwargs.setdefault("allow_unicode", True)
@@ -107,7 +108,8 @@ class _Dumper(yaml.SafeDumper):
     """
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        tag = super().resolve(kind, value, implicit)
+        # types-PyYAML leaves BaseResolver.resolve unannotated.
+        tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         plain_string = kind is yaml.ScalarNode and implicit[0] and tag == "tag:yaml.org,2002:str"
         return "tag:postmortem-kit:quoted" if plain_string and _NUMBER_START.match(value) else tag
 

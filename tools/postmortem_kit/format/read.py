@@ -56,6 +56,7 @@ class LazyPattern:
 _PLAIN = "tag:postmortem-kit:plain"
 
 
+# the base is chosen at run time: libyaml's loader where PyYAML has it
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """libyaml's composer without PyYAML's YAML 1.1 tag resolution.
 
@@ -238,8 +239,12 @@ def read_id_only(path: Path, display: str) -> Postmortem:
         head = ""
     front = head.split("\n---", 1)[0] if head.startswith("---") else ""
     found = _ID_LINE.search(front)
-    data = {"id": found.group(1)} if found else {}
-    return Postmortem(display, data, {}, {}, (), 1, "", ())
+    return id_only(display, found.group(1) if found else "")
+
+
+def id_only(display: str, pm_id: str) -> Postmortem:
+    """A stand-in for a file whose id is `pm_id` ("": the file has none)."""
+    return Postmortem(display, {"id": pm_id} if pm_id else {}, {}, {}, (), 1, "", ())
 
 
 def parse_postmortem(raw: bytes, path: str, *, positions: bool = True) -> Postmortem:
@@ -356,6 +361,7 @@ class _FrontMatterReader:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self._value(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)  # the composer makes no other kind
         return self._scalar(node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: NodePath) -> dict[str, Any]:
@@ -459,7 +465,8 @@ def _parse_body(body: str, first_line: int) -> tuple[Section, ...]:
     state.process(body if body.endswith("\n") else body + "\n")
     _markdown.block.parse(state)
     sections: list[Section] = []
-    title, line, items = "", 0, []
+    title, line = "", 0
+    items: list[str] = []
     for token in state.tokens:
         if token["type"] == "heading" and token["attrs"]["level"] <= 2:
             if title:

@@ -10,11 +10,11 @@ import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from postmortem_kit.format import vocabulary
 from postmortem_kit.format.collection import Collection
-from postmortem_kit.format.dates import as_date, parse_when
+from postmortem_kit.format.dates import When, as_date, parse_when
 from postmortem_kit.format.read import Postmortem
 from postmortem_kit.format.taxonomy import Taxonomy
 from postmortem_kit.format.vocabulary import (
@@ -145,7 +145,9 @@ def incident_of(postmortem: Postmortem) -> Incident | None:
     if not isinstance(pm_id, str) or identified is None:
         return None
     day = as_date(identified)
-    timeline = data.get("timeline") if isinstance(data.get("timeline"), dict) else {}
+    timeline = data.get("timeline")
+    if not isinstance(timeline, dict):
+        timeline = {}
     triggered, detected, contained = (
         parse_when(timeline.get(k)) for k in ("triggered", "detected", "contained")
     )
@@ -190,7 +192,7 @@ def _texts(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _between(start: Any, end: Any) -> dt.timedelta | None:
+def _between(start: When | None, end: When | None) -> dt.timedelta | None:
     if isinstance(start, dt.datetime) and isinstance(end, dt.datetime) and end >= start:
         return end - start
     return None
@@ -224,6 +226,18 @@ class QuarterReview(NamedTuple):
     actions_opened: int
     actions_due: int
     actions_due_closed: int
+
+
+class Headline(TypedDict):
+    """The figures at the top of the home page."""
+
+    incidents: int
+    near_misses: int
+    high_or_critical: int
+    open_actions: int
+    overdue_actions: int
+    median_time_to_detect: dt.timedelta | None
+    median_time_to_contain: dt.timedelta | None
 
 
 class Aggregate(NamedTuple):
@@ -338,7 +352,7 @@ class Aggregate(NamedTuple):
             actions_due_closed=sum(not is_open(a.status) for a in due),
         )
 
-    def headline(self) -> dict[str, Any]:
+    def headline(self) -> Headline:
         severities = Counter(i.severity for i in self.incidents)
         open_actions = [a for a in self.actions if is_open(a.status)]
         return {

@@ -42,7 +42,8 @@ def stacked_columns(
     height = plot_top + plot_height + 60 + 18 * ((len(series) + 2) // 3)
     body = []
     for i, label in enumerate(columns):
-        x, y = left + i * step, plot_top + plot_height
+        x = left + i * step
+        y: float = plot_top + plot_height
         for n, (name, values) in enumerate(series):
             if values[i]:
                 h = values[i] / top * plot_height

@@ -16,9 +16,10 @@ import html
 import json
 import posixpath
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, pass_context
+from jinja2.runtime import Context
 
 from postmortem_kit.format.draft import render_blank
 from postmortem_kit.format.vocabulary import NEAR_MISS, SEVERITIES, TIMELINE, TRIAGE
@@ -29,7 +30,9 @@ from postmortem_kit.site.aggregate import Aggregate, Incident, unique_slugs
 # one); a backslash makes each literal. `<`, `>` and `&` become HTML entities.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|])")
 
-NAV = [
+# (title, page), or (title, [entries]) for a section.
+NavEntry = tuple[str, "str | list[NavEntry]"]
+NAV: list[NavEntry] = [
     ("Home", "index.md"),
     ("Incident types", "types/index.md"),
     ("Root causes", "root-causes/index.md"),
@@ -56,6 +59,15 @@ OWASP_LLM_2025 = {
     "LLM09": "Misinformation",
     "LLM10": "Unbounded Consumption",
 }
+
+
+class SearchMeta(TypedDict, total=False):
+    """A page's `search` meta, as MkDocs' search plugin (and Material's) reads it."""
+
+    boost: int
+    exclude: bool
+
+
 # How search treats each kind of page. Index pages list postmortems that
 # search finds on their own pages: indexing the lists again only buries the
 # postmortem under pages that mention its id.
@@ -71,7 +83,7 @@ UNSEARCHED = [
     "near_misses.md",
     "lessons.md",
 ]
-SEARCH: dict[str, dict[str, Any]] = {
+SEARCH: dict[str, SearchMeta] = {
     "incident.md": {"boost": 10},
     **{template: {"exclude": True} for template in UNSEARCHED},
 }
@@ -117,7 +129,7 @@ def page_url(page: str, directory_urls: bool = True) -> str:
 
 
 @pass_context
-def url(context: Any, target: str) -> str:
+def url(context: Context, target: str) -> str:
     return relative_url(context["page"], target, context["directory_urls"])
 
 
@@ -160,25 +172,25 @@ def _with_taxonomy(
     terms = {"types": aggregate.taxonomy.incident_types, "root-causes": aggregate.taxonomy.patterns}
 
     @pass_context
-    def term_link(context: Any, value: Any, kind: str) -> str:
+    def term_link(context: Context, value: Any, kind: str) -> str:
         term = terms[kind].get(value) if isinstance(value, str) else None
         if term is None:
             return html.escape(_text(value))
         return _link(url(context, f"{kind}/{value}.md"), term.label)
 
     @pass_context
-    def severity_link(context: Any, value: Any) -> str:
+    def severity_link(context: Context, value: Any) -> str:
         if value not in SEVERITIES:
             return html.escape(_text(value))
         return _link(url(context, f"severity/{value}.md"), value)
 
     @pass_context
-    def system_link(context: Any, name: str) -> str:
+    def system_link(context: Context, name: str) -> str:
         # the slug its page was built under: `slug(name)` alone may be another system's
         return _link(url(context, f"systems/{system_slugs[name]}.md"), name)
 
     @pass_context
-    def incident_link(context: Any, incident: Incident) -> str:
+    def incident_link(context: Context, incident: Incident) -> str:
         return _link(url(context, incident.page), f"{incident.id}: {incident.title}")
 
     types = terms["types"]
@@ -334,9 +346,9 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
     return pages
 
 
-def _meta(title: str, search: dict[str, Any] | None) -> str:
+def _meta(title: str, search: SearchMeta | None) -> str:
     """A page's meta block: YAML whose values are JSON, which escapes whatever they hold."""
-    meta: dict[str, Any] = {"title": html.escape(" ".join(title.split()))}
+    meta: dict[str, str | SearchMeta] = {"title": html.escape(" ".join(title.split()))}
     if search:
         meta["search"] = search
     lines = "".join(f"{key}: {json.dumps(value)}\n" for key, value in meta.items())

@@ -43,7 +43,7 @@ def check_unaddressed_root_causes(postmortem: Postmortem, context: Context) -> I
         for pattern in item["addresses"]
         if isinstance(pattern, str)
     }
-    reported = set()
+    reported: set[str] = set()
     for i, cause in dicts(postmortem.get("root_causes")):
         pattern = cause.get("pattern")
         if cause.get("root_cause") is not True or not isinstance(pattern, str):

@@ -472,7 +472,7 @@ class _ItemStarts:
 
 # (block rule that matched, type of the token it added): what kind of region it is.
 # Paragraphs are noted by _State; code blocks are never regions.
-_REGION_KINDS = {
+_REGION_KINDS: dict[tuple[str | None, str | None], str] = {
     ("block_html", "block_html"): "html",
     ("raw_html", "block_html"): "html",
     ("atx_heading", "heading"): "prose",
@@ -481,9 +481,14 @@ _REGION_KINDS = {
 
 
 class _RegionParser(BlockParser):
-    """mistune's block parser, noting where inline Markdown, HTML blocks and definitions are."""
+    """mistune's block parser, noting where inline Markdown, HTML blocks and definitions are.
 
-    def parse_method(self, m: re.Match[str], state: _State) -> int | None:  # type: ignore[override]
+    It parses only a _State (and the child states it makes), which mistune's
+    methods, typed for any BlockState, cannot say.
+    """
+
+    def parse_method(self, m: re.Match[str], state: BlockState) -> int | None:
+        assert isinstance(state, _State)
         count = len(state.tokens)
         # After a paragraph, a would-be definition or HTML block only adds lines to it.
         continues = bool(state.tokens) and state.tokens[-1]["type"] == "paragraph"
@@ -494,14 +499,16 @@ class _RegionParser(BlockParser):
             state.add_region(m.start(), end, kind)
         return end
 
-    def parse_block_quote(self, m: re.Match[str], state: _State) -> int:  # type: ignore[override]
+    def parse_block_quote(self, m: re.Match[str], state: BlockState) -> int:
+        assert isinstance(state, _State)
         state.child_starts.append(_QuoteStart(state.line_of(m.start())))
         try:
             return super().parse_block_quote(m, state)
         finally:
             state.child_starts.pop()
 
-    def parse_list(self, m: re.Match[str], state: _State) -> int:  # type: ignore[override]
+    def parse_list(self, m: re.Match[str], state: BlockState) -> int:
+        assert isinstance(state, _State)
         state.child_starts.append(_ItemStarts(state.lines, state.line_of(m.start())))
         try:
             return super().parse_list(m, state)
@@ -516,4 +523,5 @@ def _regions(body: str) -> list[_Region]:
     state = _State()
     state.process(body if body.endswith("\n") else body + "\n")
     _PARSER.parse(state)
-    return state.env["regions"]
+    regions: list[_Region] = state.env["regions"]  # shared by the child states
+    return regions

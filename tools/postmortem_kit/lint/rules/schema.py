@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from postmortem_kit.format.read import Postmortem
 from postmortem_kit.format.schema import DATE, DATE_TIME, id_pattern
@@ -31,7 +31,8 @@ _JSON_TYPES = {
     "object": "a mapping of keys",
     "null": "null",
 }
-_STATUS_OF_BRANCH = {0: "review", 1: "final"}  # the schema's allOf: [review+, final]
+# The schema's allOf: [review+, final]; keyed as jsonschema's schema_path is.
+_STATUS_OF_BRANCH: dict[str | int, str] = {0: "review", 1: "final"}
 
 
 unknown_key = Rule(
@@ -73,8 +74,9 @@ def check_schema(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
 
 def _unknown_keys(postmortem: Postmortem, error: ValidationError) -> Iterator[Problem]:
     path = tuple(error.absolute_path)
-    known = list(error.schema.get("properties", {}))
-    for key in sorted(set(error.instance) - set(known)):
+    known = list(_schema(error).get("properties", {}))
+    instance = cast("dict[str, Any]", error.instance)  # additionalProperties fails on a mapping
+    for key in sorted(set(instance) - set(known)):
         yield Problem.at(
             postmortem.position((*path, key), key=True),
             f"unknown key '{field((*path, key))}'{_did_you_mean(key, known)}",
@@ -83,9 +85,9 @@ def _unknown_keys(postmortem: Postmortem, error: ValidationError) -> Iterator[Pr
 
 
 def _describe(error: ValidationError) -> str:
-    value = error.instance
+    value: Any = error.instance  # front matter, the value that failed
     shown = _show(value)
-    schema = error.schema
+    schema = _schema(error)
     match error.validator:
         case "enum":
             options = schema["enum"]
@@ -120,9 +122,10 @@ def _describe(error: ValidationError) -> str:
     return error.message
 
 
-def _expected(schema: dict[str, Any]) -> str:
+def _expected(schema: Mapping[str, Any]) -> str:
     if "anyOf" in schema or "oneOf" in schema:
-        return " or ".join(_expected(s) for s in schema.get("anyOf", schema.get("oneOf")))
+        alternatives = schema["anyOf"] if "anyOf" in schema else schema["oneOf"]
+        return " or ".join(_expected(s) for s in alternatives)
     if "const" in schema:
         return _show(schema["const"])
     pattern = schema.get("pattern")
@@ -134,14 +137,14 @@ def _expected(schema: dict[str, Any]) -> str:
         return f"an id like {prefix}-2026-001 ({prefix}, the year, {fewest} to {most} digits)"
     if pattern:
         return f"text matching {pattern}"
-    kinds = schema.get("type", "")
-    kinds = kinds if isinstance(kinds, list) else [kinds]
+    kind = schema.get("type", "")
+    kinds: list[str] = kind if isinstance(kind, list) else [kind]
     return " or ".join(_JSON_TYPES.get(k, k) for k in kinds)
 
 
 def _is_alternatives_of_values(error: ValidationError) -> bool:
     """anyOf between kinds of date (or 'ongoing'): describe all the options at once."""
-    return all("pattern" in s or "const" in s for s in error.schema.get("anyOf", []))
+    return all("pattern" in s or "const" in s for s in _schema(error).get("anyOf", []))
 
 
 def _required_from(error: ValidationError) -> str | None:
@@ -153,7 +156,15 @@ def _required_from(error: ValidationError) -> str | None:
 
 def _missing_keys(error: ValidationError) -> list[str]:
     present = error.instance if isinstance(error.instance, dict) else {}
-    return [key for key in error.validator_value if key not in present]
+    required = cast("list[str]", error.validator_value)  # the `required` keyword's keys
+    return [key for key in required if key not in present]
+
+
+def _schema(error: ValidationError) -> Mapping[str, Any]:
+    """The subschema that failed. jsonschema types it as possibly a boolean schema or
+    unset; an error from validating against our schema always has a mapping.
+    """
+    return cast("Mapping[str, Any]", error.schema)
 
 
 def _did_you_mean(value: Any, options: Iterable[Any]) -> str:

@@ -13,15 +13,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
-import json
 import os
 import re
-import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
+from postmortem_kit.format.cache import cache_path, read_json, write_json
 from postmortem_kit.format.read import LazyPattern, Postmortem
 from postmortem_kit.lint.rules.base import Context, Problem, rule
 
@@ -288,7 +287,8 @@ def _one_per_secret(matches: list[_Match]) -> list[_Match]:
 # about a millisecond. Where nothing can be written, the patterns are read from
 # detect-secrets on every run: slower, same findings.
 
-_Theirs = dict[str, list]  # {class name: [its description, [[pattern, flags], …]]}
+# {class name: (its description, [(pattern, flags), …])}; lists once read back from JSON
+_Theirs = dict[str, tuple[str, list[tuple[str, int]]]]
 
 
 @functools.cache
@@ -317,13 +317,18 @@ def _detectors(theirs: _Theirs) -> list[_Detector]:
 def _detect_secrets_patterns() -> tuple[_Theirs, str]:
     from detect_secrets.__version__ import VERSION
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 
     theirs: _Theirs = {}
-    for description, detector in get_mapping_from_secret_type_to_class().items():
+    # Annotated: the function's return type uses a TypeVar that nothing binds.
+    plugins: Mapping[str, type[BasePlugin]] = get_mapping_from_secret_type_to_class()
+    for description, detector in plugins.items():
         if issubclass(detector, RegexBasedDetector):
-            patterns = [[regex.pattern, int(regex.flags)] for regex in detector.denylist]
-            theirs[detector.__name__] = [description, patterns]
+            # Each detector sets denylist as a class attribute; the base class
+            # declares it as an abstract property, which the class itself is not.
+            denylist = cast("Iterable[re.Pattern[str]]", detector.denylist)
+            patterns = [(regex.pattern, int(regex.flags)) for regex in denylist]
+            theirs[detector.__name__] = (description, patterns)
     return theirs, VERSION
 
 
@@ -331,11 +336,6 @@ def _cache() -> tuple[Path, str] | None:
     """The cache file, and the fingerprint it must hold to be current."""
     spec = importlib.util.find_spec("detect_secrets")  # finds it, does not import it
     if spec is None or not spec.submodule_search_locations:
-        return None
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    try:
-        folder = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    except RuntimeError:  # no home directory
         return None
     plugins = Path(next(iter(spec.submodule_search_locations))) / "plugins"
     fingerprint = ""
@@ -346,32 +346,22 @@ def _cache() -> tuple[Path, str] | None:
             fingerprint += f"{file}:{stat.st_size}:{stat.st_mtime_ns};"
     # crc32 names the file (hashlib would add 2-6 ms of OpenSSL to every run); the
     # fingerprint inside it is compared in full
-    name = f"secret-patterns-{zlib.crc32(fingerprint.encode()):08x}.json"
-    return folder / "postmortem-kit" / name, fingerprint
+    path = cache_path(f"secret-patterns-{zlib.crc32(fingerprint.encode()):08x}.json")
+    return (path, fingerprint) if path else None
 
 
 def _read_cache(path: Path, fingerprint: str) -> _Theirs | None:
     try:
-        content = json.loads(path.read_text(encoding="utf-8"))
+        content = read_json(path)
         theirs = content["detectors"] if content["fingerprint"] == fingerprint else {}
         patterns = [p for _, patterns in theirs.values() for p, _ in patterns]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None  # missing, from another version of this code, or damaged: rebuild it
     return theirs if patterns and all(isinstance(p, str) for p in patterns) else None
 
 
 def _write_cache(path: Path, fingerprint: str, theirs: _Theirs, version: str) -> None:
-    content = {"fingerprint": fingerprint, "detect_secrets": version, "detectors": theirs}
-    with contextlib.suppress(OSError):  # read-only or full: the next run builds it again
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # written aside, then renamed: parallel lint workers never read half a file
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(content, out, indent=1)
-            os.replace(temporary, path)
-        except OSError:
-            os.unlink(temporary)
+    write_json(path, {"fingerprint": fingerprint, "detect_secrets": version, "detectors": theirs})
 
 
 # --- Personal data -----------------------------------------------------------

@@ -69,7 +69,7 @@ def check_manifestation_pattern(postmortem: Postmortem, context: Context) -> Ite
 @rule("timeline-order", "error")
 def check_timeline_order(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
     """T0 ≤ T1 ≤ T2 ≤ T3 ≤ T4 broken, or triggered ≤ identified ≤ resolved."""
-    chains = [
+    chains: list[list[NodePath]] = [
         [("timeline", step) for step in TIMELINE],
         [("timeline", "triggered"), ("identified",), ("resolved",)],
     ]
@@ -139,7 +139,7 @@ def _expand(postmortem: Postmortem, pattern: NodePath) -> Iterable[NodePath]:
 @rule("duplicate-action-id", "error")
 def check_duplicate_action_ids(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
     """Two actions in one file with one id."""
-    first_index: dict[Any, int] = {}
+    first_index: dict[str, int] = {}
     for i, action in dicts(postmortem.get("actions")):
         action_id = action.get("id")
         if not isinstance(action_id, str):

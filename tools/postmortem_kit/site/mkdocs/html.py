@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypedDict
 
 import markdown
 from markdown.extensions.toc import nest_toc_tokens, unique
@@ -65,9 +65,18 @@ class _Marked(NamedTuple):
     blocks: list[str]  # block i replaced the mark numbered i in the Markdown
 
 
+class _TocToken(TypedDict):
+    """A heading in Python-Markdown's `toc_tokens` (which has more keys than these)."""
+
+    level: int
+    id: str
+    name: str
+    children: list[_TocToken]
+
+
 class _Heading(NamedTuple):
     html: str
-    toc: dict[str, Any] | None  # the TOC token; None when the toc depth leaves it out
+    toc: _TocToken | None  # the TOC token; None when the toc depth leaves it out
 
 
 class _Search(NamedTuple):
@@ -176,6 +185,7 @@ class GeneratedHtml:
             "plugin had it; keeping that change, sanitised, with our blocks put back",
             page.file.src_uri,
         )
+        assert page.content is not None  # a rendered page's (mkdocs types it before render)
         parts = self.worded.split(page.content)  # HTML, a block's number, HTML, ...
         pieces, numbers = [clean_html(p) for p in parts[0::2]], list(map(int, parts[1::2]))
         page.content = _between(pieces, numbers, search.blocks)
@@ -217,25 +227,26 @@ def _with_unique_ids(page: Page, headings: list[_Heading]) -> list[_Heading]:
     taken = set(page.present_anchor_ids or ())
     renamed = []
     for heading in headings:
-        old = heading.toc["id"] if heading.toc else None
-        if old is None or old not in taken:
-            if old:
-                taken.add(old)
+        toc = heading.toc
+        if toc is None or toc["id"] not in taken:
+            if toc and toc["id"]:
+                taken.add(toc["id"])
             renamed.append(heading)
             continue
+        old = toc["id"]
         new = unique(old, taken)
         html = heading.html.replace(f'id="{old}"', f'id="{new}"').replace(
             f'href="#{old}"', f'href="#{new}"'
         )
-        renamed.append(_Heading(html, {**heading.toc, "id": new}))
+        renamed.append(_Heading(html, {**toc, "id": new}))
     if page.present_anchor_ids is not None:
         page.present_anchor_ids |= {h.toc["id"] for h in renamed if h.toc}
     return renamed
 
 
-def _add_to_toc(page: Page, tokens: list[dict[str, Any]]) -> None:
+def _add_to_toc(page: Page, tokens: list[_TocToken]) -> None:
     """Our headings go first under the page title in its table of contents."""
-    links = [_anchor_link(token) for token in nest_toc_tokens([dict(t) for t in tokens])]
+    links = [_anchor_link(token) for token in nest_toc_tokens([t.copy() for t in tokens])]
     items = page.toc.items
     if items and items[0].level == 1:
         items[0].children[:0] = links
@@ -243,7 +254,7 @@ def _add_to_toc(page: Page, tokens: list[dict[str, Any]]) -> None:
         items[:0] = links
 
 
-def _anchor_link(token: dict[str, Any]) -> AnchorLink:
+def _anchor_link(token: _TocToken) -> AnchorLink:
     link = AnchorLink(token["name"], token["id"], token["level"])
     link.children = [_anchor_link(child) for child in token["children"]]
     return link

@@ -12,8 +12,9 @@ from __future__ import annotations
 import gc
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -35,7 +36,12 @@ from postmortem_kit.site.content import (
     load_site,
 )
 from postmortem_kit.site.mkdocs.html import GeneratedHtml
-from postmortem_kit.site.pages import NAV, STYLE, STYLESHEET
+from postmortem_kit.site.pages import NAV, STYLE, STYLESHEET, NavEntry
+
+if TYPE_CHECKING:  # as MkDocs itself imports them: only for types
+    from mkdocs.livereload import LiveReloadServer
+    from mkdocs.structure.nav import Navigation
+    from mkdocs.utils.templates import TemplateContext
 
 log = logging.getLogger("mkdocs.plugins.postmortems")
 
@@ -93,12 +99,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         )
         return files
 
-    def on_page_markdown(self, markdown: str, /, *, page: Page, **_: Any) -> str:
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
         if page.file.src_uri not in self.generated_sources:
             return markdown
         return self.generated.set_aside(page.file.src_uri, markdown)
 
-    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, **_: Any) -> str:
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
         if page.file.src_uri not in self.generated_sources:
             return html
         return self.generated.put_back(page, html, config)
@@ -109,18 +119,29 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     # the length of that event it sees the words alone; the page keeps its HTML,
     # and what other plugins change meanwhile (`GeneratedHtml.show_page_html`).
     @event_priority(100)
-    def _show_search_text(self, context: Any, /, *, page: Page, **_: Any) -> Any:
+    def _show_search_text(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
         self.generated.show_search_html(page)
         return context
 
     @event_priority(-100)
-    def _show_page_html(self, context: Any, /, *, page: Page, **_: Any) -> Any:
+    def _show_page_html(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
         self.generated.show_page_html(page)
         return context
 
     on_page_context = CombinedEvent(_show_search_text, _show_page_html)
 
-    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+    def on_serve(
+        self,
+        server: LiveReloadServer,
+        /,
+        *,
+        config: MkDocsConfig,
+        builder: Callable[..., object],
+    ) -> LiveReloadServer:
         server.watch(str(self.content.postmortems_dir))
         return server
 
@@ -192,7 +213,7 @@ def _dest_uri(page: str, directory_urls: bool) -> str:
     return stem + "/index.html"
 
 
-def _nav_pages(entries: list[tuple[str, Any]]) -> set[str]:
+def _nav_pages(entries: list[NavEntry]) -> set[str]:
     return {
         page
         for _, target in entries
@@ -203,7 +224,11 @@ def _nav_pages(entries: list[tuple[str, Any]]) -> set[str]:
 NAV_PAGES = _nav_pages(NAV)
 
 
-def _nav(entries: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+# A section of MkDocs' `nav`: {title: page} or {title: [sections]}.
+_NavSection = dict[str, "str | list[_NavSection]"]
+
+
+def _nav(entries: list[NavEntry]) -> list[_NavSection]:
     return [
         {title: _nav(target) if isinstance(target, list) else target} for title, target in entries
     ]
