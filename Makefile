@@ -39,6 +39,7 @@ bench: $(STAMP)  ## benchmarks; they generate their own data under bench/out/
 	$(BIN)/python bench/lint_bench.py
 	$(BIN)/python bench/site_bench.py
 	$(BIN)/python bench/history_bench.py
+	$(BIN)/python bench/precommit_bench.py
 
 fuzz: $(STAMP)  ## hostile inputs: lint and the site never crash or hang (make fuzz ARGS="--seed N" replays)
 	$(BIN)/python fuzz/hostile.py --files 100000 $(ARGS)

@@ -17,14 +17,12 @@ best of three, each build as its own process:
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 from generate import generate
-from measure import mkdocs_build_seconds
+from measure import git, mkdocs_build_seconds
 from postmortem_kit.git.history import read_history
 from postmortem_kit.repository import load_repository
 from postmortem_kit.site.content import load_site
@@ -42,19 +40,6 @@ DATES = (
     + "nav:\n  - index.md\nplugins:\n  - search\n{}"
 )
 DATES_PLUGIN = "  - git-revision-date-localized:\n      enable_creation_date: true\n"
-
-
-def git(repo: Path, *args: str, when: str | None = None) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Bench",
-        "GIT_AUTHOR_EMAIL": "bench@example.com",
-        "GIT_COMMITTER_NAME": "Bench",
-        "GIT_COMMITTER_EMAIL": "bench@example.com",
-    }
-    if when:
-        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 def make_repository(count: int) -> Path:

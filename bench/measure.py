@@ -42,3 +42,17 @@ def mkdocs_build_rounds(*folders: Path, rounds: int = 3) -> list[list[float]]:
 def mkdocs_build_seconds(folder: Path, runs: int = 3) -> float:
     """Best time of `mkdocs build` in `folder`."""
     return min(times[0] for times in mkdocs_build_rounds(folder, rounds=runs))
+
+
+def git(repo: Path, *args: str, when: str | None = None) -> None:
+    """Run git in `repo` as a bench author, dated `when` if given."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "Bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }
+    if when:
+        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from generate import AS_OF, generate
+from measure import git
 
 OUT = Path(__file__).parent / "out" / "precommit"
 SCHEMA = Path(__file__).parent.parent / "schema" / "postmortem.schema.json"
@@ -44,19 +45,6 @@ MIN_SPEEDUP = 3.0
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
     "PYTHONPYCACHEPREFIX": str(OUT.parent / "pycache")
 }
-
-
-def git(repo: Path, *args: str, when: str | None = None) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Bench",
-        "GIT_AUTHOR_EMAIL": "bench@example.com",
-        "GIT_COMMITTER_NAME": "Bench",
-        "GIT_COMMITTER_EMAIL": "bench@example.com",
-    }
-    if when:
-        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 def make_repository(count: int) -> tuple[Path, list[Path]]:

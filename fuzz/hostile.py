@@ -66,7 +66,11 @@ from hostile_sites import (  # noqa: E402
 from postmortem_kit.format.collection import Collection, display_path, find_postmortem_files  # noqa: E402
 from postmortem_kit.format.config import Config  # noqa: E402
 from postmortem_kit.format.findings import Finding  # noqa: E402
-from postmortem_kit.format.read import Postmortem, parse_postmortem, read_id_only  # noqa: E402
+from postmortem_kit.format.read import (  # noqa: E402
+    id_only,
+    parse_postmortem,
+    read_id_only,
+)
 from postmortem_kit.format.schema import (
     SchemaValidator,  # noqa: E402
     build_schema,  # noqa: E402
@@ -114,11 +118,6 @@ class Linter:
 
     def lint(self, raw: bytes, path: str) -> list[Finding]:
         return lint_postmortem(parse_postmortem(raw, path), self.context, self.selection)
-
-
-def id_only(path: str, pm_id: str) -> Postmortem:
-    """What `read_id_only` makes of a file whose id is `pm_id`."""
-    return Postmortem(path, {"id": pm_id}, {}, {}, (), 1, "", ())
 
 
 def lint_unit(linter: Linter, seed: int, limit: float, index: int) -> Result:

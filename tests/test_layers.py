@@ -19,7 +19,7 @@ LAYERS = [
     ("postmortem_kit.git",),
     ("postmortem_kit.repository",),
     ("postmortem_kit.lint",),
-    ("postmortem_kit.site",),
+    ("postmortem_kit.site", "postmortem_kit.sanitize"),
     ("postmortem_kit.site.mkdocs", "postmortem_kit.mkdocs_plugin"),
     ("postmortem_kit.cli",),
 ]
@@ -42,10 +42,10 @@ def imports(source: str, module: str) -> set[str]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            base = node.module
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
             if node.level:  # relative: resolve against the package
-                base = ".".join(module.split(".")[: -node.level] + [node.module])
+                base = ".".join([*module.split(".")[: -node.level], *filter(None, [base])])
             found.add(base)
             found |= {f"{base}.{alias.name}" for alias in node.names}
     return found
@@ -56,8 +56,8 @@ def wrong_imports(module: str, source: str) -> list[str]:
     wrong = []
     for imported in sorted(imports(source, module)):
         top = imported.split(".")[0]
-        if top == "mkdocs" and own == layer("postmortem_kit.site"):
-            wrong.append(f"{module} imports {imported}: the site's core does not import MkDocs")
+        if top == "mkdocs" and own != layer("postmortem_kit.site.mkdocs"):
+            wrong.append(f"{module} imports {imported}: only the MkDocs adapter imports MkDocs")
         if top != "postmortem_kit" or imported == "postmortem_kit":
             continue
         if _is_module(imported) and layer(imported) > own:
@@ -101,7 +101,23 @@ def test_a_wrong_import_is_caught() -> None:
     assert wrong_imports("postmortem_kit.site.pages", lazy_cli)
     assert wrong_imports("postmortem_kit.site.pages", "import mkdocs.plugins\n")
     assert wrong_imports("postmortem_kit.lint.runner", "from postmortem_kit.site import pages\n")
+    assert wrong_imports("postmortem_kit.format.read", "from .. import lint\n")
+    assert wrong_imports("postmortem_kit.lint.runner", "from mkdocs import utils\n")
     assert not wrong_imports("postmortem_kit.site.mkdocs.plugin", "import mkdocs.plugins\n")
     assert not wrong_imports(
         "postmortem_kit.lint.runner", "from postmortem_kit.git import history\n"
     )
+
+
+def test_old_import_paths_still_work() -> None:
+    from importlib.metadata import entry_points
+
+    from postmortem_kit.mkdocs_plugin import PostmortemsPlugin
+    from postmortem_kit.sanitize import clean_html
+    from postmortem_kit.site.mkdocs import plugin
+    from postmortem_kit.site.sanitize import clean_html as sanitiser
+
+    assert PostmortemsPlugin is plugin.PostmortemsPlugin
+    assert clean_html is sanitiser
+    (entry,) = entry_points(group="mkdocs.plugins", name="postmortems")
+    assert entry.load() is PostmortemsPlugin

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 import pytest
-from helpers import FINAL, FINAL_NAME, Repo
+from helpers import FINAL, FINAL_NAME, PROJECT, Repo
 from postmortem_kit.format.config import Config, ConfigError
 from postmortem_kit.format.read import RULES_REPORTED
 from postmortem_kit.lint.rules import RULES
 from postmortem_kit.lint.rules.base import Registry, Rule
 from postmortem_kit.lint.selection import Selection
+
+PACKAGE = PROJECT / "tools" / "postmortem_kit"
 
 
 def test_every_id_a_check_or_the_reader_reports_is_a_rule() -> None:
@@ -56,3 +60,37 @@ def test_an_unknown_rule_in_the_configuration_lists_the_known_ones(repo: Repo) -
     assert "Known rules: ambiguous-time, date-range," in run.err
     with pytest.raises(ConfigError, match="no rule named 'nope'"):
         Selection.of(Config(root=Path("."), rule_levels={"nope": "off"}))
+
+
+def _rule_ids_in(source: str, calls: set[str]) -> set[str]:
+    """Rule ids written as literals in calls to `calls`: as `rule=`, or as a
+    positional argument shaped like an id."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = (
+            node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        )
+        if name not in calls:
+            continue
+        values = [k.value for k in node.keywords if k.arg == "rule"] + list(node.args)
+        found |= {
+            v.value
+            for v in values
+            if isinstance(v, ast.Constant)
+            and isinstance(v.value, str)
+            and re.fullmatch(r"[a-z]+(-[a-z]+)+", v.value)
+        }
+    return found
+
+
+def test_every_rule_id_written_in_the_code_is_declared() -> None:
+    """What no import can see: an id a check passes to a Problem at run time."""
+    reader = (PACKAGE / "format" / "read.py").read_text(encoding="utf-8")
+    reported = _rule_ids_in(reader, {"_Unreadable", "_unreadable", "_problem"})
+    assert reported and reported <= set(RULES_REPORTED)
+    for module in sorted((PACKAGE / "lint" / "rules").glob("*.py")):
+        written = _rule_ids_in(module.read_text(encoding="utf-8"), {"Problem", "at"})
+        declared = {i for rule in RULES.values() for i in rule.reports}
+        assert written <= declared, f"{module.name}: declare {written - declared} in reports="

@@ -14,11 +14,16 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 def repository() -> Repository:
-    """The repository around the working directory; a bad configuration is a usage error."""
+    """The repository around the working directory; a bad configuration, a rule
+    name it gets wrong included, is a usage error whatever the command."""
+    from postmortem_kit.lint.selection import Selection
+
     try:
-        return load_repository(Path.cwd())
+        repo = load_repository(Path.cwd())
+        Selection.of(repo.config)
     except ConfigError as e:
         raise click.UsageError(str(e)) from None
+    return repo
 
 
 def date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:

@@ -88,17 +88,14 @@ def new(
         )
     identified = identified or dt.date.today()
 
-    config = repo.config
+    folder = repo.postmortems_dir
     # every id the working tree holds, file names included (a draft whose YAML
     # is broken still holds its number), and the ids of other branches, so
     # that parallel pull requests do not pick the same number
-    taken = [
-        *ids_in_folder(config.postmortems_dir),
-        *ids_on_all_branches(repo.root, config.postmortems_dir),
-    ]
-    pm_id = next_id(config.id_prefix, identified.year, taken)
+    taken = [*ids_in_folder(folder), *ids_on_all_branches(repo.root, folder)]
+    pm_id = next_id(repo.config.id_prefix, identified.year, taken)
     text = render_new(pm_id, title, severity, list(incident_types), reported_by, identified)
-    path = _write_draft(config.postmortems_dir, pm_id, title, text, identified.year)
+    path = _write_draft(folder, pm_id, title, text, identified.year)
     click.echo(f"Created {display_path(path, Path.cwd())}")
 
 

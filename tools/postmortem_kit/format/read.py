@@ -21,36 +21,13 @@ from mistune.block_parser import BlockParser
 from mistune.core import BlockState
 
 from postmortem_kit.format.findings import ERROR, Finding
+from postmortem_kit.format.patterns import LazyPattern
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 16
 
 NodePath = tuple[str | int, ...]
 Position = tuple[int, int]
-
-
-class LazyPattern:
-    """A regular expression compiled when first used, and used like the compiled one.
-
-    Compiling every rule's expressions at import costs each run, a pre-commit
-    hook's included, for expressions most files never need (raw-html's, in a
-    file without a `<`); this way each run compiles what it uses, once.
-    """
-
-    def __init__(self, pattern: str, flags: int = 0) -> None:
-        self._source = (pattern, flags)
-        self._compiled: re.Pattern[str] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        # Called only for what the instance lacks: each method of the pattern the
-        # first time it is asked for, then kept on the instance.
-        if name.startswith("_"):
-            raise AttributeError(name)  # never the pattern's: copy and pickle ask for these
-        if self._compiled is None:
-            self._compiled = re.compile(*self._source)
-        value = getattr(self._compiled, name)
-        setattr(self, name, value)
-        return value
 
 
 _PLAIN = "tag:postmortem-kit:plain"

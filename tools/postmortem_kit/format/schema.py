@@ -23,13 +23,16 @@ from postmortem_kit.format.vocabulary import (
     DEFAULT_ID_PREFIX,
     ID_DIGITS,
     MAX_SYSTEMS,
+    PLANNED_STEP,
     PRIORITIES,
     SEVERITIES,
     STATUSES,
     SYSTEM_NAME_LENGTH,
+    TIMELINE,
     TITLE_LENGTH,
     TRIAGE,
     VISIBILITIES,
+    statuses_from,
 )
 
 if TYPE_CHECKING:  # python-jsonschema is imported only for an invalid file
@@ -99,12 +102,8 @@ def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict
         ),
         "timeline": _object(
             {
-                "triggered": date_time,
-                "detected": date_time,
+                **{step: date_or_time if step == PLANNED_STEP else date_time for step in TIMELINE},
                 "detection_method": text,
-                "contained": date_time,
-                "remediated": date_time,
-                "long_term": date_or_time,
             }
         ),
         "root_causes": {
@@ -198,10 +197,7 @@ def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict
         "required": ["id", "title", "status", "severity", "identified", "reported_by"],
         "properties": properties,
         "additionalProperties": False,
-        "allOf": [
-            _from_status(["review", "final"], _REVIEW_REQUIREMENTS),
-            _from_status(["final"], _FINAL_REQUIREMENTS),
-        ],
+        "allOf": [_from_status(status, then) for status, then in REQUIREMENTS_FROM],
     }
 
 
@@ -216,9 +212,12 @@ def _object(properties: dict[str, Any], required: list[str] | None = None) -> di
     return schema
 
 
-def _from_status(statuses: list[str], then: dict[str, Any]) -> dict[str, Any]:
+def _from_status(status: str, then: dict[str, Any]) -> dict[str, Any]:
     return {
-        "if": {"properties": {"status": {"enum": statuses}}, "required": ["status"]},
+        "if": {
+            "properties": {"status": {"enum": list(statuses_from(status))}},
+            "required": ["status"],
+        },
         "then": then,
     }
 
@@ -276,6 +275,10 @@ _FINAL_REQUIREMENTS: dict[str, Any] = {
         "monitoring": {"required": ["owner", "until", "review"]},
     },
 }
+
+# What each status requires, in the schema's allOf in this order (lint names the
+# status of a failing branch by its index).
+REQUIREMENTS_FROM = (("review", _REVIEW_REQUIREMENTS), ("final", _FINAL_REQUIREMENTS))
 
 
 def schema_text(schema: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ SERIOUS_SEVERITIES = ("high", "critical")
 # Who may read a postmortem, in order of widening audience: a build for an
 # audience shows postmortems of its own visibility and of those before it.
 VISIBILITIES = ("public", "internal", "restricted")
+PUBLIC = VISIBILITIES[0]
 DEFAULT_VISIBILITY = "internal"
 DEFAULT_AUDIENCE = "internal"
 
@@ -37,6 +38,7 @@ ACTION_STATUSES = OPEN_ACTION_STATUSES + CLOSED_ACTION_STATUSES
 APPROVAL_ROLES = ("manager", "security-lead", "legal", "privacy", "product", "other")
 
 # The timeline's steps in the order they happen, with the labels pages show.
+# All but the planned one are events that happened.
 TIMELINE = {
     "triggered": "T0 triggered",
     "detected": "T1 detected",
@@ -44,6 +46,7 @@ TIMELINE = {
     "remediated": "T3 remediated",
     "long_term": "T4 long-term fix",
 }
+PLANNED_STEP = "long_term"
 
 # The triage checklist: each question's key, and the question people read.
 TRIAGE = {
@@ -63,6 +66,11 @@ DEFAULT_ID_PREFIX = "AIPM"
 ID_DIGITS = (3, 9)
 # Each system gets a page: bounded, so a file cannot make a build write millions.
 MAX_SYSTEMS, SYSTEM_NAME_LENGTH = 50, 100
+
+
+def statuses_from(minimum: str) -> tuple[str, ...]:
+    """`minimum` and the statuses after it."""
+    return STATUSES[STATUSES.index(minimum) :]
 
 
 def status_at_least(status: object, minimum: str) -> bool:

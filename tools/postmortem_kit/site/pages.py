@@ -22,7 +22,13 @@ from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, pa
 from jinja2.runtime import Context
 
 from postmortem_kit.format.draft import render_blank
-from postmortem_kit.format.vocabulary import NEAR_MISS, SEVERITIES, TIMELINE, TRIAGE
+from postmortem_kit.format.vocabulary import (
+    NEAR_MISS,
+    SERIOUS_SEVERITIES,
+    SEVERITIES,
+    TIMELINE,
+    TRIAGE,
+)
 from postmortem_kit.site import charts
 from postmortem_kit.site.aggregate import Aggregate, Incident, unique_slugs
 
@@ -224,6 +230,7 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
         "taxonomy": taxonomy,
         "today": aggregate.today,
         "severities": list(reversed(SEVERITIES)),
+        "serious": SERIOUS_SEVERITIES,
         "triage_labels": TRIAGE,
         "timeline_labels": list(TIMELINE.items()),
         "owasp": OWASP_LLM_2025,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from postmortem_kit.format.dates import as_date, parse_when
 from postmortem_kit.format.read import Postmortem
-from postmortem_kit.format.vocabulary import is_overdue
+from postmortem_kit.format.vocabulary import SERIOUS_SEVERITIES, is_overdue
 from postmortem_kit.lint.rules.base import Context, Problem, at_least, dicts, rule
 
 FOLLOW_UP_DAYS = 7
@@ -66,7 +66,7 @@ def check_missing_approvals(postmortem: Postmortem, context: Context) -> Iterabl
     roles = [approval.get("role") for _, approval in dicts(postmortem.get("approvals"))]
     needed = ["manager"]
     severity = postmortem.get("severity")
-    if severity in ("high", "critical"):
+    if severity in SERIOUS_SEVERITIES:
         needed.append("security-lead")
     for role in needed:
         if role not in roles:

@@ -26,7 +26,8 @@ from urllib.parse import unquote
 from mistune.block_parser import BlockParser
 from mistune.core import BlockState
 
-from postmortem_kit.format.read import LazyPattern, Postmortem
+from postmortem_kit.format.patterns import LazyPattern
+from postmortem_kit.format.read import Postmortem
 from postmortem_kit.lint.rules.base import Context, Problem, rule
 from postmortem_kit.lint.rules.body import PLACEHOLDER
 
@@ -254,7 +255,9 @@ def check_unrenderable(postmortem: Postmortem, context: Context) -> Iterable[Pro
     """
     body = postmortem.body
     for match in _DEEP_PREFIX.finditer(body):
-        prefix = _LINE_PREFIX.match(body, match.start()).group()
+        found = _LINE_PREFIX.match(body, match.start())
+        assert found is not None  # it matches the empty string too
+        prefix = found.group()
         markers = len(_LIST_MARKER.findall(prefix))
         indent = len(prefix.expandtabs(4)) - len(prefix.lstrip(" \t"))
         if markers and markers + indent // 4 > MAX_NESTING:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from postmortem_kit.format.read import Postmortem
-from postmortem_kit.format.schema import DATE, DATE_TIME, id_pattern
+from postmortem_kit.format.schema import DATE, DATE_TIME, REQUIREMENTS_FROM, id_pattern
 from postmortem_kit.format.vocabulary import ID_DIGITS
 from postmortem_kit.lint.rules.base import Context, Problem, Rule, did_you_mean, field, rule
 
@@ -31,8 +31,8 @@ _JSON_TYPES = {
     "object": "a mapping of keys",
     "null": "null",
 }
-# The schema's allOf: [review+, final]; keyed as jsonschema's schema_path is.
-_STATUS_OF_BRANCH: dict[str | int, str] = {0: "review", 1: "final"}
+# The status each branch of the schema's allOf applies from, by the branch's index.
+_STATUS_OF_BRANCH: dict[str | int, str] = {i: s for i, (s, _) in enumerate(REQUIREMENTS_FROM)}
 
 
 unknown_key = Rule(

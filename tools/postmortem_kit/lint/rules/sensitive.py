@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import NamedTuple, cast
 
 from postmortem_kit.format.cache import cache_path, read_json, write_json
-from postmortem_kit.format.read import LazyPattern, Postmortem
+from postmortem_kit.format.patterns import LazyPattern
+from postmortem_kit.format.read import Postmortem
+from postmortem_kit.format.vocabulary import PUBLIC
 from postmortem_kit.lint.rules.base import Context, Problem, rule
 
 # Each pattern comes with hints: strings of which every match contains one. It
@@ -387,7 +389,7 @@ _KIND = {
 @rule("pii-in-public", "error")
 def check_personal_data(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
     """E-mail addresses, phone numbers or similar in a `visibility: public` postmortem."""
-    if postmortem.get("visibility") != "public":
+    if postmortem.get("visibility") != PUBLIC:
         return
     text = postmortem.text
     for match in EMAIL.finditer(text) if "@" in text else ():

@@ -19,7 +19,7 @@ from postmortem_kit.format.dates import (
     parse_when,
 )
 from postmortem_kit.format.read import NodePath, Postmortem
-from postmortem_kit.format.vocabulary import TIMELINE
+from postmortem_kit.format.vocabulary import PLANNED_STEP, TIMELINE
 from postmortem_kit.lint.rules.base import Context, Problem, dicts, field, rule
 
 
@@ -93,11 +93,11 @@ EACH = "*"  # in a path of EVENT_DATES or PLAN_DATES: every item of that list
 EVENT_DATES = [
     ("identified",),
     ("resolved",),
-    *(("timeline", step) for step in TIMELINE if step != "long_term"),
+    *(("timeline", step) for step in TIMELINE if step != PLANNED_STEP),
     ("approvals", EACH, "date"),
 ]
 PLAN_DATES = [
-    ("timeline", "long_term"),
+    ("timeline", PLANNED_STEP),
     ("follow_up", "date"),
     ("monitoring", "until"),
     ("actions", EACH, "due"),

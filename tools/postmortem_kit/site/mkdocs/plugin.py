@@ -3,7 +3,7 @@
 Everything it publishes comes from `postmortem_kit.site.content`; this module only
 adapts it: pages become generated files, the navigation lists the index
 pages (never every postmortem, which would make the build quadratic), the
-generated HTML bypasses Python-Markdown (`mkdocs_html`), and `mkdocs serve`
+generated HTML bypasses Python-Markdown (`html.py`), and `mkdocs serve`
 watches the postmortems folder.
 """
 
