@@ -94,3 +94,10 @@ def test_every_rule_id_written_in_the_code_is_declared() -> None:
         written = _rule_ids_in(module.read_text(encoding="utf-8"), {"Problem", "at"})
         declared = {i for rule in RULES.values() for i in rule.reports}
         assert written <= declared, f"{module.name}: declare {written - declared} in reports="
+
+
+def test_every_command_refuses_a_misspelt_rule_name(repo: Repo) -> None:
+    repo.write("pyproject.toml", '[tool.postmortem.rules]\nnosuch = "off"\n')
+    for command in (["taxonomy"], ["schema"], ["actions"], ["lint", "--changed", "--base", "HEAD"]):
+        run = repo.run(*command)
+        assert (run.exit_code, "no rule named 'nosuch'" in run.err) == (2, True), command
