@@ -2,25 +2,25 @@
 
 The CLI, the site and the MkDocs plugin all start here, so they agree on the
 root, the configuration, the taxonomy, the schema and the git history. History
-is keyed by display path, the path findings and pages show, relative to a base
-the caller names: the git top and the configured root differ in a monorepo.
+is looked up by display path (`History.by_display_path`), the path findings and
+pages show, relative to a base the caller names: the git top and the
+configured root differ in a monorepo.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
 from postmortem_kit.format.config import Config, ConfigError, find_root, load_config
 from postmortem_kit.format.schema import SchemaValidator, build_schema
 from postmortem_kit.format.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
-from postmortem_kit.git.history import FileHistory, History, read_history
+from postmortem_kit.git.history import History, read_history
 
 
 class Repository:
     """Root, configuration and taxonomy; the validator and the history are
-    made on first use (a `new` needs neither, one file's lint rarely needs git)."""
+    made on first use (`postmortem new` needs neither)."""
 
     def __init__(self, root: Path, config: Config, taxonomy: Taxonomy) -> None:
         self.root = root
@@ -37,15 +37,8 @@ class Repository:
 
     @cached_property
     def history(self) -> History | None:
-        """One pass over the git log; None outside a git checkout."""
+        """Every postmortem's history, in one pass over the git log; None outside git."""
         return read_history(self.root, self.postmortems_dir)
-
-    def histories(
-        self, base: Path, paths: Iterable[Path] | None = None
-    ) -> dict[str, FileHistory] | None:
-        """The history of each committed postmortem (or of `paths` only), by its
-        path relative to `base`; None outside a git checkout."""
-        return self.history.by_display_path(base, paths) if self.history else None
 
 
 def load_repository(start: Path) -> Repository:

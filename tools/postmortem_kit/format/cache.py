@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,8 @@ def read_json(path: Path) -> Any:
 
 
 def write_json(path: Path, content: object) -> None:
+    import tempfile  # only when the cache changes
+
     with contextlib.suppress(OSError):  # read-only or full: the next run builds it again
         path.parent.mkdir(parents=True, exist_ok=True)
         # written aside, then renamed: a parallel run never reads half a file

@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 import os
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple, TypeGuard
 
-from postmortem_kit.format.cache import read_json, write_json
+from postmortem_kit.format.cache import cache_path, read_json, write_json
 from postmortem_kit.format.read import Postmortem, id_only, read_id_only, read_postmortem
 
 NOT_POSTMORTEMS = {"readme.md", "index.md"}
@@ -91,6 +92,11 @@ def display_path(path: str | Path, base: str | Path) -> str:
 # Files changed this recently are read again next time: a second change within
 # the file system's clock tick would leave the size and time as they were.
 _SETTLED_NS = 2_000_000_000
+
+
+def ids_cache(folder: Path) -> Path | None:
+    """Where `read_ids` remembers the ids of a postmortems folder."""
+    return cache_path(f"ids-{zlib.crc32(str(folder.absolute()).encode()):08x}.json")
 
 
 def read_ids(files: Iterable[Path], base: Path, cache: Path | None) -> list[Postmortem]:

@@ -8,7 +8,6 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from importlib.resources import files
 from pathlib import Path
 
 from jinja2 import Template
@@ -17,7 +16,7 @@ from postmortem_kit.format.collection import bulk_reading, find_postmortem_files
 from postmortem_kit.format.read import read_id_only, read_postmortem
 from postmortem_kit.format.vocabulary import TITLE_LENGTH, slug
 
-TEMPLATE = files("postmortem_kit.format").joinpath("templates", "postmortem.md").read_text("utf-8")
+TEMPLATE = (Path(__file__).parent / "templates" / "postmortem.md").read_text("utf-8")
 
 FILE_NAME_WORDS = 50  # characters of the title's slug in a new file's name
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from importlib.resources import files
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
 from postmortem_kit.format import dates
-from postmortem_kit.format.taxonomy import Taxonomy
+from postmortem_kit.format.taxonomy import Taxonomy, schema_file
 from postmortem_kit.format.vocabulary import (
     ACTION_STATUSES,
     APPROVAL_ROLES,
@@ -39,7 +37,7 @@ if TYPE_CHECKING:  # python-jsonschema is imported only for an invalid file
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
 
-SCHEMA_PATH = Path(str(files("postmortem_kit.schema").joinpath("postmortem.schema.json")))
+SCHEMA_PATH = schema_file("postmortem.schema.json")
 SCHEMA_ID = "https://postmortem-kit.dev/schema/postmortem.schema.json"
 
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

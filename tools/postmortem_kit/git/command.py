@@ -40,9 +40,12 @@ def toplevel(start: Path) -> Path | None:
         return None
 
 
+HEAD = ("--verify", "--quiet", "HEAD")  # rev-parse arguments: fails before the first commit
+
+
 def has_commits(root: Path) -> bool:
     try:
-        run_git(root, "rev-parse", "--quiet", "--verify", "HEAD")
+        run_git(root, "rev-parse", *HEAD)
     except GitError:
         return False
     return True

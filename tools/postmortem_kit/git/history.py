@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from postmortem_kit.format.collection import display_path
-from postmortem_kit.git.command import GitError, has_commits, pathspec, run_git
+from postmortem_kit.git.command import HEAD, GitError, pathspec, run_git, toplevel
 
 SHALLOW_WARNING = (
     "this is a shallow clone: postmortem dates and contributors may be wrong; "
@@ -46,26 +46,25 @@ class History(NamedTuple):
             return {display_path(self.root / path, base): h for path, h in self.files.items()}
         found = {}
         for path in paths:
-            history = self.files.get(self._relative(path))
+            history = self.files.get(_relative(path, self.root))
             if history:
                 found[display_path(path, base)] = history
         return found
 
-    def _relative(self, path: Path) -> str:
-        """`path` relative to the top of the working tree, as git names it: its
-        folder resolved (the top is), the file itself not (git tracks links)."""
-        full = os.path.abspath(path)
-        folder = os.path.realpath(os.path.dirname(full))
-        return Path(os.path.relpath(folder, self.root), os.path.basename(full)).as_posix()
-
 
 def read_history(start: Path, folder: Path) -> History | None:
-    """The history of every file under `folder`; None outside a git checkout."""
+    """The history of every file under `folder`; None outside a git checkout.
+
+    One log for the folder, even to lint one file: `git log --follow FILE`
+    would be faster, but it also follows copies, so a postmortem written from
+    a copy of another would take that one's history.
+    """
     try:
-        facts = run_git(start, "rev-parse", "--is-shallow-repository", "--show-toplevel")
-        shallow, top = facts.splitlines()
-    except (GitError, ValueError):
-        return None
+        facts = run_git(start, "rev-parse", "--is-shallow-repository", "--show-toplevel", *HEAD)
+        shallow, top, _ = facts.splitlines()
+    except (GitError, ValueError):  # outside git, or no commit yet (an empty history)
+        top_folder = toplevel(start)
+        return History({}, False, top_folder) if top_folder else None
     root = Path(top).resolve()
     try:
         log = run_git(
@@ -80,9 +79,17 @@ def read_history(start: Path, folder: Path) -> History | None:
             "--",
             pathspec(folder, root),
         )
-    except GitError:  # no commits yet: no history; anything else: no answer
-        return None if has_commits(root) else History({}, False, root)
+    except GitError:
+        return None
     return History(_parse(log), shallow == "true", root)
+
+
+def _relative(path: Path, root: Path) -> str:
+    """`path` relative to the top of the working tree, as git names it: its
+    folder resolved (the top is), the file itself not (git tracks links)."""
+    full = os.path.abspath(path)
+    folder = os.path.realpath(os.path.dirname(full))
+    return Path(os.path.relpath(folder, root), os.path.basename(full)).as_posix()
 
 
 def _parse(log: str) -> dict[str, FileHistory]:

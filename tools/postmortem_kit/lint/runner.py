@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import os
 import re
-import zlib
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from postmortem_kit.format.cache import cache_path
 from postmortem_kit.format.collection import (
     Collection,
     bulk_reading,
     display_path,
     find_postmortem_files,
+    ids_cache,
     is_postmortem_file,
     read_ids,
 )
@@ -59,20 +58,25 @@ def lint_repository(
     read only when a rule that needs it is on.
     """
     selection = Selection.of(repository.config)
+    if any(rule.needs_history and selection.is_on(rule) for rule in RULES.values()):
+        # git works on the log while we read the files (and the CPU has two cores)
+        reading = threading.Thread(target=lambda: repository.history)
+        reading.start()
+    else:
+        reading = None
     with bulk_reading():
         everything = find_postmortem_files(repository.postmortems_dir)
         targets = [p for p in paths if is_postmortem_file(p)] if paths else everything
         every_file = {os.path.abspath(p): p for p in [*everything, *targets]}.values()
-        cache = cache_path(f"ids-{zlib.crc32(str(repository.postmortems_dir).encode()):08x}.json")
-        every_id = read_ids(every_file, base, cache)
-        needs_history = targets and any(
-            rule.needs_history and selection.is_on(rule) for rule in RULES.values()
-        )
-        history = repository.histories(base, targets) if needs_history else None
-        context = lint_context(repository, Collection.of(every_id), today, history)
+        every_id = read_ids(every_file, base, ids_cache(repository.postmortems_dir))
+        if reading:
+            reading.join()
+        history = repository.history if reading and targets else None
+        files = history.by_display_path(base, targets) if history else None
+        context = lint_context(repository, Collection.of(every_id), today, files)
         findings = _lint_files(targets, _Job(context, selection, repository.root, base))
-    shallow = needs_history and repository.history and repository.history.shallow
-    return LintResult(len(targets), findings, (SHALLOW_WARNING,) if shallow else ())
+    notes = (SHALLOW_WARNING,) if history and history.shallow else ()
+    return LintResult(len(targets), findings, notes)
 
 
 def lint_context(
@@ -121,6 +125,8 @@ def _lint_files(paths: list[Path], job: _Job) -> list[Finding]:
     Workers are forked, so they inherit the taxonomy, the compiled schema and
     the id index instead of rebuilding them, and send back only findings.
     """
+    import multiprocessing as mp  # only a large run needs it
+
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(paths) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
         return _lint_batch(paths, job)

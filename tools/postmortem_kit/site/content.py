@@ -73,7 +73,7 @@ def load_site(
     history = repository.history if with_history else None
     if history and history.shallow:
         warnings.append(SHALLOW_WARNING)
-    files = (repository.histories(root) or {}) if with_history else {}
+    files = history.by_display_path(root) if history else {}
     aggregate = Aggregate.of(Collection.of(accepted), repository.taxonomy, audience, today, files)
     pages = build_pages(aggregate, directory_urls)
     published = {i.postmortem.path for i in aggregate.incidents}

@@ -10,7 +10,6 @@ names) is declared where the rule is defined, with `@rule`.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -159,5 +158,7 @@ def did_you_mean(value: Any, options: Iterable[str]) -> str | None:
     """
     if not isinstance(value, str) or len(value) > 64:
         return None
+    import difflib  # only for a mistake
+
     close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
     return close[0] if close else None
