@@ -41,6 +41,20 @@ def test_history_in_one_pass_follows_renames(history_repo: Repo) -> None:
     assert (entry.revisions, entry.contributors) == (3, ("Dana", "Priya"))
 
 
+def test_a_user_s_log_settings_do_not_change_the_history(history_repo: Repo) -> None:
+    for setting, value in [
+        ("log.showRoot", "false"),
+        ("log.follow", "true"),
+        ("color.ui", "always"),
+    ]:
+        git(history_repo.path, "config", setting, value)
+    history = read_history(history_repo.path, history_repo.path / "postmortems")
+    assert history is not None
+    entry = history.files[NAME]
+    assert entry.created == dt.datetime(2025, 2, 12, 9, tzinfo=dt.UTC)
+    assert (entry.revisions, entry.contributors) == (2, ("Dana", "Priya"))
+
+
 def test_no_history_outside_git(tmp_path: Path, monkeypatch, capsys) -> None:
     folder = tmp_path / "not-a-repo"
     (folder / "postmortems" / "2025").mkdir(parents=True)

@@ -8,9 +8,18 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+from postmortem_kit.format import collection
 from postmortem_kit.format.collection import read_ids
 
-OLD = time.time_ns() - 10 * 10**9  # long settled: such files are remembered
+OLD = time.time_ns() - 10 * 10**9
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by a test count as settled at once (their change time is now,
+    and no test can set it back): those the test does not change are remembered."""
+    monkeypatch.setattr(collection, "_SETTLED_NS", -(10**12))
 
 
 def write(path: Path, pm_id: str, when: int = OLD) -> Path:
@@ -23,7 +32,7 @@ def ids(files: list[Path], tmp_path: Path, cache: Path) -> list[str]:
     return [pm.data.get("id", "") for pm in read_ids(files, tmp_path, cache)]
 
 
-def test_ids_come_from_the_cache_until_a_file_changes(tmp_path: Path) -> None:
+def test_ids_come_from_the_cache_until_a_file_changes(tmp_path: Path, settled: None) -> None:
     cache = tmp_path / "cache" / "ids.json"
     a, b = write(tmp_path / "a.md", "AIPM-2025-001"), write(tmp_path / "b.md", "AIPM-2025-002")
     assert ids([a, b], tmp_path, cache) == ["AIPM-2025-001", "AIPM-2025-002"]
@@ -31,12 +40,39 @@ def test_ids_come_from_the_cache_until_a_file_changes(tmp_path: Path) -> None:
 
     # the cache is what answers: a stale entry with the file's state is believed...
     remembered = json.loads(cache.read_text())
-    remembered[str(a)][4] = "AIPM-2025-999"
+    remembered[str(a)][-1] = "AIPM-2025-999"
     cache.write_text(json.dumps(remembered))
     assert ids([a, b], tmp_path, cache)[0] == "AIPM-2025-999"
-    # ...until the file changes, even to the same size
-    write(a, "AIPM-2025-003", when=OLD + 1)
+    # ...but never for a file being linted
+    fresh = [pm.data["id"] for pm in read_ids([a, b], tmp_path, cache, fresh=[a])]
+    assert fresh == ["AIPM-2025-001", "AIPM-2025-002"]
+    remembered[str(a)][-1] = "AIPM-2025-999"
+    cache.write_text(json.dumps(remembered))
+    # ...and only until the file changes, even to the same size with the old
+    # modification time put back (as `touch -d`, `cp -p` or a restore do)
+    time.sleep(0.05)  # past the file system's clock tick, as the settled time ensures
+    write(a, "AIPM-2025-003", when=OLD)
     assert ids([a, b], tmp_path, cache) == ["AIPM-2025-003", "AIPM-2025-002"]
+
+
+def test_a_file_without_an_id_is_read_every_time(tmp_path: Path, settled: None) -> None:
+    """An unreadable file reads as having no id: it must not stay so once readable."""
+    cache = tmp_path / "ids.json"
+    a = tmp_path / "a.md"
+    a.write_text("---\ntitle: no id yet\n---\n")
+    os.utime(a, ns=(OLD, OLD))
+    assert ids([a], tmp_path, cache) == [""]
+    assert not cache.exists() or json.loads(cache.read_text()) == {}
+
+
+def test_a_cache_that_is_not_a_file_is_ignored(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.md", "AIPM-2025-001")
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    assert ids([a], tmp_path, fifo) == ["AIPM-2025-001"]  # no hang
+    nested = tmp_path / "nested.json"
+    nested.write_text("[" * 200_000)
+    assert ids([a], tmp_path, nested) == ["AIPM-2025-001"]  # no RecursionError
 
 
 def test_a_file_changed_just_now_is_not_remembered(tmp_path: Path) -> None:

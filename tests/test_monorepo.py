@@ -72,3 +72,13 @@ def test_late_draft_in_a_subfolder_project(monorepo: Repo) -> None:
     # identified 2025-02-10: the first commit on the 12th is within 72 hours
     assert "late-draft" not in run.out, run.out
     assert run.exit_code == 0, run.out
+
+
+def test_history_under_a_hook_s_git_variables(monorepo: Repo, monkeypatch) -> None:
+    """git exports GIT_DIR (and GIT_INDEX_FILE) to hooks, in a linked worktree
+    for one: they must not change which folder is the top of the tree."""
+    monkeypatch.setenv("GIT_DIR", str(monorepo.path / ".git"))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(monorepo.path / ".git" / "index"))
+    monorepo.path = monorepo.path / PROJECT_DIR
+    run = monorepo.run("lint", NAME)
+    assert (run.exit_code, run.out) == (0, "1 file checked: no problems found.\n")

@@ -12,6 +12,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from postmortem_kit.format.read import UnsafeFile, read_regular_file
+
+MAX_BYTES = 16 * 2**20  # far above what 100,000 postmortems' ids take
+
 
 def cache_path(name: str) -> Path | None:
     """`name` in $XDG_CACHE_HOME/postmortem-kit (else ~/.cache); None without a home."""
@@ -20,14 +24,16 @@ def cache_path(name: str) -> Path | None:
         folder = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
     except RuntimeError:  # no home directory
         return None
-    return folder / "postmortem-kit" / name
+    return folder / "postmortem-kit" / name if folder.is_absolute() else None
 
 
 def read_json(path: Path) -> Any:
-    """The cached value; None when it is missing or damaged."""
+    """The cached value; None when it is missing, damaged or not a plain file
+    (a FIFO or a link to /dev/zero put in its place must not hang a commit)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        raw = read_regular_file(path, MAX_BYTES + 1)
+        return json.loads(raw) if len(raw) <= MAX_BYTES else None
+    except (OSError, UnsafeFile, ValueError, RecursionError):
         return None
 
 

@@ -99,43 +99,50 @@ def ids_cache(folder: Path) -> Path | None:
     return cache_path(f"ids-{zlib.crc32(str(folder.absolute()).encode()):08x}.json")
 
 
-def read_ids(files: Iterable[Path], base: Path, cache: Path | None) -> list[Postmortem]:
-    """`read_id_only` of every file, remembered in `cache` by device, inode,
-    size and modification time: linting one file needs every other file's id,
-    and reading 2,000 files costs more than the rest of a pre-commit run."""
+def read_ids(
+    files: Iterable[Path], base: Path, cache: Path | None, fresh: Iterable[Path] = ()
+) -> list[Postmortem]:
+    """`read_id_only` of every file, remembered in `cache`: linting one file
+    needs every other file's id, and reading 2,000 files costs more than the
+    rest of a pre-commit run. An id is used again only while the file's device,
+    inode, size, and modification and change times are all as they were (a
+    user can set the modification time back, not the change time); `fresh`
+    files (those being linted) and files without an id are always read.
+    """
     known = read_json(cache) if cache else None
     entries: dict[str, list[Any]] = known if isinstance(known, dict) else {}
-    fresh: dict[str, list[Any]] = {}
+    remembered: dict[str, list[Any]] = {}
+    always = {os.path.abspath(path) for path in fresh}
     now = time.time_ns()
     postmortems = []
     for path in files:
-        display = display_path(path, base)
+        display, key = display_path(path, base), os.path.abspath(path)
         try:
             stat = os.stat(path)
         except OSError:
             postmortems.append(read_id_only(path, display))
             continue
-        key = os.path.abspath(path)
-        state = [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns]
+        state = [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
         entry = entries.get(key)
-        if _is_current(entry, state):
-            postmortem = id_only(display, entry[4])
+        if key not in always and _is_current(entry, state):
+            postmortem = id_only(display, entry[-1])
         else:
             postmortem = read_id_only(path, display)
         postmortems.append(postmortem)
-        if now - stat.st_mtime_ns > _SETTLED_NS:
-            fresh[key] = [*state, postmortem.data.get("id", "")]
-    if cache and fresh != entries:
-        write_json(cache, fresh)
+        pm_id = postmortem.data.get("id", "")
+        if pm_id and now - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
+            remembered[key] = [*state, pm_id]
+    if cache and remembered != entries:
+        write_json(cache, remembered)
     return postmortems
 
 
 def _is_current(entry: object, state: list[int]) -> TypeGuard[list[Any]]:
     return (
         isinstance(entry, list)
-        and len(entry) == 5
-        and entry[:4] == state
-        and isinstance(entry[4], str)
+        and len(entry) == len(state) + 1
+        and entry[:-1] == state
+        and isinstance(entry[-1], str)
     )
 
 

@@ -13,9 +13,10 @@ _DEFAULT_BRANCHES = ("origin/main", "origin/master", "main", "master")
 def changed_files(start: Path, folder: Path, base: str | None) -> list[Path]:
     """Files under `folder` that differ from `base` (default: the merge base with
     the default branch), committed or not, new files included."""
-    root = toplevel(start)
-    if root is None:
-        raise GitError("--changed needs a git checkout")
+    try:
+        root = Path(run_git(start, "rev-parse", "--show-toplevel").removesuffix("\n")).resolve()
+    except GitError as e:
+        raise GitError(f"--changed needs a git checkout: {e}") from None
     spec = pathspec(folder, root)
     try:
         ref = base or _default_branch(root)

@@ -7,6 +7,7 @@ in listings come `-z`-separated: NUL is the one character no file name holds.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -15,12 +16,29 @@ class GitError(Exception):
     """A git question could not be answered; the message says what to do."""
 
 
+# What git exports to hooks (GIT_DIR in a linked worktree, GIT_INDEX_FILE, ...)
+# names the repository of the commit, not the folder we ask about: with the
+# project below the top, GIT_DIR made rev-parse answer with the wrong top
+# (pre-commit drops them for its own git calls, pre-commit/pre-commit#300).
+# Kept: what says how to run git, not where.
+_KEPT_GIT_VARIABLES = ("GIT_EXEC_PATH", "GIT_CEILING_DIRECTORIES", "GIT_CONFIG_", "GIT_SSL_")
+
+
+def _environment() -> dict[str, str]:
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("GIT_") or name.startswith(_KEPT_GIT_VARIABLES)
+    }
+
+
 def run_git(cwd: Path, *args: str) -> str:
     """git's output; GitError with git's own message when it fails or is missing."""
     try:
         done = subprocess.run(
             ["git", *args],
             cwd=cwd,
+            env=_environment(),
             capture_output=True,
             encoding="utf-8",
             errors="surrogateescape",  # a file name that is not UTF-8 stays a usable path
@@ -35,7 +53,7 @@ def run_git(cwd: Path, *args: str) -> str:
 def toplevel(start: Path) -> Path | None:
     """The working tree's top folder around `start`; None outside a git checkout."""
     try:
-        return Path(run_git(start, "rev-parse", "--show-toplevel").strip()).resolve()
+        return Path(run_git(start, "rev-parse", "--show-toplevel").removesuffix("\n")).resolve()
     except GitError:
         return None
 

@@ -23,6 +23,9 @@ SHALLOW_WARNING = (
     "actions/checkout)"
 )
 _RECORD, _FIELD = "\x1e", "\x1f"
+# A user's log settings must not change what we parse: the root commit's files,
+# no --follow (log.follow would apply it to the folder), no signature lines.
+_PLAIN_LOG = ("-c", "log.showRoot=true", "-c", "log.follow=false")
 
 
 class FileHistory(NamedTuple):
@@ -61,15 +64,19 @@ def read_history(start: Path, folder: Path) -> History | None:
     """
     try:
         facts = run_git(start, "rev-parse", "--is-shallow-repository", "--show-toplevel", *HEAD)
-        shallow, top, _ = facts.splitlines()
-    except (GitError, ValueError):  # outside git, or no commit yet (an empty history)
+    except GitError:  # outside git, or no commit yet (an empty history)
         top_folder = toplevel(start)
         return History({}, False, top_folder) if top_folder else None
-    root = Path(top).resolve()
+    # three lines, but the top folder's name may hold a newline itself
+    shallow, _, rest = facts.removesuffix("\n").partition("\n")
+    root = Path(rest.rpartition("\n")[0]).resolve()
     try:
         log = run_git(
             root,
+            *_PLAIN_LOG,
             "log",
+            "--no-show-signature",
+            "--no-color",
             "--reverse",
             "-M",
             "--name-status",

@@ -68,7 +68,7 @@ def lint_repository(
         everything = find_postmortem_files(repository.postmortems_dir)
         targets = [p for p in paths if is_postmortem_file(p)] if paths else everything
         every_file = {os.path.abspath(p): p for p in [*everything, *targets]}.values()
-        every_id = read_ids(every_file, base, ids_cache(repository.postmortems_dir))
+        every_id = read_ids(every_file, base, ids_cache(repository.postmortems_dir), targets)
         if reading:
             reading.join()
         history = repository.history if reading and targets else None
