@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from postmortem_kit.git.command import GitError, has_commits, names, pathspec, run_git, toplevel
+from postmortem_kit.git.command import GitError, names, pathspec, run_git, toplevel
 
 _DEFAULT_BRANCHES = ("origin/main", "origin/master", "main", "master")
 
@@ -14,7 +14,7 @@ def changed_files(start: Path, folder: Path, base: str | None) -> list[Path]:
     """Files under `folder` that differ from `base` (default: the merge base with
     the default branch), committed or not, new files included."""
     try:
-        root = Path(run_git(start, "rev-parse", "--show-toplevel").removesuffix("\n")).resolve()
+        root = toplevel(start)
     except GitError as e:
         raise GitError(f"--changed needs a git checkout: {e}") from None
     spec = pathspec(folder, root)
@@ -49,12 +49,10 @@ def _default_branch(root: Path) -> str:
 
 def ids_on_all_branches(start: Path, folder: Path) -> list[str]:
     """The file names, hence ids, of every postmortem any branch ever had."""
-    root = toplevel(start)
-    if root is None or not has_commits(root):
-        return []  # the working tree decides
-    spec = pathspec(folder, root)
     try:
+        root = toplevel(start)
+        spec = pathspec(folder, root)
         log = run_git(root, "log", "--all", "--format=", "--name-only", "-z", "--", spec)
-    except GitError:
+    except GitError:  # not a checkout: the working tree decides
         return []
     return [Path(name).name for name in names(log)]

@@ -50,23 +50,9 @@ def run_git(cwd: Path, *args: str) -> str:
     return done.stdout
 
 
-def toplevel(start: Path) -> Path | None:
-    """The working tree's top folder around `start`; None outside a git checkout."""
-    try:
-        return Path(run_git(start, "rev-parse", "--show-toplevel").removesuffix("\n")).resolve()
-    except GitError:
-        return None
-
-
-HEAD = ("--verify", "--quiet", "HEAD")  # rev-parse arguments: fails before the first commit
-
-
-def has_commits(root: Path) -> bool:
-    try:
-        run_git(root, "rev-parse", *HEAD)
-    except GitError:
-        return False
-    return True
+def toplevel(start: Path) -> Path:
+    """The working tree's top folder around `start`; GitError outside a checkout."""
+    return Path(run_git(start, "rev-parse", "--show-toplevel").removesuffix("\n")).resolve()
 
 
 def pathspec(folder: Path, root: Path) -> str:

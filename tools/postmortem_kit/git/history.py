@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from postmortem_kit.format.collection import display_path
-from postmortem_kit.git.command import HEAD, GitError, pathspec, run_git, toplevel
+from postmortem_kit.git.command import GitError, pathspec, run_git, toplevel
 
 SHALLOW_WARNING = (
     "this is a shallow clone: postmortem dates and contributors may be wrong; "
@@ -26,6 +26,7 @@ _RECORD, _FIELD = "\x1e", "\x1f"
 # A user's log settings must not change what we parse: the root commit's files,
 # no --follow (log.follow would apply it to the folder), no signature lines.
 _PLAIN_LOG = ("-c", "log.showRoot=true", "-c", "log.follow=false")
+HEAD = ("--verify", "--quiet", "HEAD")  # rev-parse arguments: fails before the first commit
 
 
 class FileHistory(NamedTuple):
@@ -65,8 +66,10 @@ def read_history(start: Path, folder: Path) -> History | None:
     try:
         facts = run_git(start, "rev-parse", "--is-shallow-repository", "--show-toplevel", *HEAD)
     except GitError:  # outside git, or no commit yet (an empty history)
-        top_folder = toplevel(start)
-        return History({}, False, top_folder) if top_folder else None
+        try:
+            return History({}, False, toplevel(start))
+        except GitError:
+            return None
     # three lines, but the top folder's name may hold a newline itself
     shallow, _, rest = facts.removesuffix("\n").partition("\n")
     root = Path(rest.rpartition("\n")[0]).resolve()
