@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup lint test test-fast site serve bench schema fuzz clean
+.PHONY: setup lint test test-fast site serve bench schema fuzz explore clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,15 @@ bench: $(STAMP)  ## benchmarks; they generate their own data under bench/out/
 	$(BIN)/python bench/site_bench.py
 	$(BIN)/python bench/history_bench.py
 	$(BIN)/python bench/precommit_bench.py
+	$(BIN)/python bench/similarity_bench.py
+	$(BIN)/python bench/export_bench.py
 
 fuzz: $(STAMP)  ## hostile inputs: lint and the site never crash or hang (make fuzz ARGS="--seed N" replays)
 	$(BIN)/python fuzz/hostile.py --files 100000 $(ARGS)
 
+explore: $(STAMP)  ## export this repository's postmortems to SQLite and open them in Datasette
+	$(BIN)/postmortem export --format sqlite --output site-data/postmortems.db
+	$(BIN)/datasette serve site-data/postmortems.db --metadata site-data/metadata.json --host 127.0.0.1
+
 clean:
-	rm -rf $(VENV) site bench/out
+	rm -rf $(VENV) site site-data bench/out

@@ -18,9 +18,11 @@ LAYERS = [
     ("postmortem_kit.format",),
     ("postmortem_kit.git",),
     ("postmortem_kit.repository",),
+    ("postmortem_kit.similarity",),
     ("postmortem_kit.lint",),
     ("postmortem_kit.site", "postmortem_kit.sanitize"),
     ("postmortem_kit.site.mkdocs", "postmortem_kit.mkdocs_plugin"),
+    ("postmortem_kit.export",),
     ("postmortem_kit.cli",),
 ]
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from postmortem_kit.cli import actions, info, lint, new, pages
+from postmortem_kit.cli import actions, export, info, lint, new, pages
 from postmortem_kit.cli.common import EXIT_CLEAN, EXIT_USAGE
 
 
@@ -23,6 +23,7 @@ for command in (
     info.schema,
     pages.pages,
     actions.actions,
+    export.export,
     info.template,
     info.rules,
     info.taxonomy,

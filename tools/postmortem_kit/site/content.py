@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from postmortem_kit.format.collection import Collection, find_postmortem_files, load_collection
+from postmortem_kit.format.read import Postmortem
 from postmortem_kit.format.vocabulary import DEFAULT_AUDIENCE, VISIBILITIES
 from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory
 from postmortem_kit.lint.runner import accepts, lint_context
@@ -50,15 +51,21 @@ def choose_audience(configured: str | None) -> str:
     return audience
 
 
-def load_site(
-    repository: Repository,
-    audience: str,
-    today: dt.date | None = None,
-    directory_urls: bool = True,
-    with_history: bool = True,
-) -> SiteContent:
-    """What a build for `audience` publishes: only postmortems that pass lint
-    and that the audience may see, and only the files those link to."""
+class Published(NamedTuple):
+    """What an audience may read: the postmortems that pass lint and that it
+    may see, every reference to one it may not see already taken out."""
+
+    aggregate: Aggregate
+    left_out: list[Postmortem]  # read, but not published
+    warnings: list[str]  # postmortems left out with why; a shallow clone
+    history: dict[str, FileHistory]  # by postmortem path
+
+
+def load_published(
+    repository: Repository, audience: str, today: dt.date | None = None, with_history: bool = True
+) -> Published:
+    """The one place that decides what an audience reads: the site, the
+    pages and every export start here."""
     root = repository.root
     today = today or dt.date.today()
     collection = load_collection(find_postmortem_files(repository.postmortems_dir), root, root)
@@ -75,18 +82,34 @@ def load_site(
         warnings.append(SHALLOW_WARNING)
     files = history.by_display_path(root) if history else {}
     aggregate = Aggregate.of(Collection.of(accepted), repository.taxonomy, audience, today, files)
-    pages = build_pages(aggregate, directory_urls)
     published = {i.postmortem.path for i in aggregate.incidents}
     left_out = [pm for pm in collection.postmortems if pm.path not in published]
-    attachments = Attachments.of(root, repository.postmortems_dir, aggregate.incidents, left_out)
+    return Published(aggregate, left_out, warnings, files)
+
+
+def load_site(
+    repository: Repository,
+    audience: str,
+    today: dt.date | None = None,
+    directory_urls: bool = True,
+    with_history: bool = True,
+) -> SiteContent:
+    """What a build for `audience` publishes: only postmortems that pass lint
+    and that the audience may see, and only the files those link to."""
+    published = load_published(repository, audience, today, with_history)
+    aggregate = published.aggregate
+    pages = build_pages(aggregate, directory_urls)
+    attachments = Attachments.of(
+        repository.root, repository.postmortems_dir, aggregate.incidents, published.left_out
+    )
     return SiteContent(
-        root,
+        repository.root,
         repository.postmortems_dir,
         audience,
         pages,
         aggregate.incidents,
-        warnings + attachments.warnings,
-        files,
+        published.warnings + attachments.warnings,
+        published.history,
         attachments.files,
     )
 
