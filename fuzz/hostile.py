@@ -108,7 +108,8 @@ class Linter:
             id_only(f"postmortems/2024/{i:06d}.md", f"AIPM-2024-{i:06d}") for i in range(repository)
         ]
         self.context = Context(
-            collection=Collection.of([*ours, *others]),
+            collection=Collection([*ours, *others]),
+            config=config,
             taxonomy=taxonomy,
             validator=SchemaValidator(build_schema(taxonomy, config.id_prefix)),
             today=today,

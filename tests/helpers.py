@@ -52,6 +52,9 @@ def commit(repo: Path, message: str, when: str, author: str = "Author") -> None:
     subprocess.run(["git", "commit", "-qm", message], cwd=repo, env=env, check=True)
 
 
+RULES_OFF = '[tool.postmortem.rules]\nlate-draft = "off"\nunlinked-similar = "off"\n'
+
+
 class Repo:
     """A git repository with a postmortems/ folder, and the CLI run inside it."""
 
@@ -62,9 +65,10 @@ class Repo:
         git(path, "init", "-q", "-b", "main")
         git(path, "config", "user.email", "author@example.com")
         git(path, "config", "user.name", "Author")
-        # Test files are dated 2025 and written today: only the late-draft tests
-        # (tests/test_history.py) want that rule.
-        self.write("pyproject.toml", '[tool.postmortem.rules]\nlate-draft = "off"\n')
+        # Test files are dated 2025 and written today, and copies of one sample:
+        # only the tests of late-draft (tests/test_history.py) and unlinked-similar
+        # (tests/test_unlinked_similar.py) want those rules.
+        self.write("pyproject.toml", RULES_OFF)
 
     def write(self, relative: str, text: str | bytes) -> Path:
         target = self.path / relative

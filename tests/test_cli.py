@@ -62,7 +62,7 @@ def test_github_format_is_workflow_commands(repo: Repo) -> None:
     assert commands == [
         f"::error file={FINAL_NAME},line=5,col=11,title=schema::severity: 'hgh' is not one of: "
         "near-miss, low, medium, high, critical (did you mean 'high'?)",
-        f"::warning file={FINAL_NAME},line=79,col=9,title=late-follow-up::follow_up.date is 16 "
+        f"::warning file={FINAL_NAME},line=81,col=9,title=late-follow-up::follow_up.date is 16 "
         "days after identified: review action items within 7 days",
     ]
     assert all(GITHUB_COMMAND.fullmatch(c) for c in commands)
@@ -100,7 +100,7 @@ def test_configuration_in_pyproject(repo: Repo) -> None:
         "pyproject.toml",
         '[tool.postmortem]\nid_prefix = "INC"\npostmortems = "incidents"\n'
         '[tool.postmortem.rules]\nfilename-id = "off"\nlate-follow-up = "error"\nlate-draft = "off"\n'
-        '[tool.postmortem.per-path-ignores]\n"incidents/legacy/*" = ["schema"]\n',
+        'unlinked-similar = "off"\n[tool.postmortem.per-path-ignores]\n"incidents/legacy/*" = ["schema"]\n',
     )
     text = FINAL.replace("AIPM-2025-001", "INC-2025-001").replace(
         "date: 2025-02-17T15", "date: 2025-02-27T15"
@@ -111,7 +111,7 @@ def test_configuration_in_pyproject(repo: Repo) -> None:
     )
     run = repo.run("lint", "--today", "2026-01-01")
     assert run.out.splitlines() == [
-        "incidents/renamed.md:79:9: error late-follow-up follow_up.date is 16 days after "
+        "incidents/renamed.md:81:9: error late-follow-up follow_up.date is 16 days after "
         "identified: review action items within 7 days",
         "2 files checked: 1 error, 0 warnings.",
     ]

@@ -20,7 +20,7 @@ NAME = "postmortems/2025/AIPM-2025-001-refunds.md"  # identified: 2025-02-11
 @pytest.fixture
 def history_repo(repo: Repo) -> Repo:
     """late-draft on (the fixture's pyproject turns it off), two postmortems."""
-    repo.write("pyproject.toml", "[tool.postmortem]\n")
+    repo.write("pyproject.toml", '[tool.postmortem.rules]\nunlinked-similar = "off"\n')
     repo.write(NAME, FINAL)
     commit(repo.path, "Draft", "2025-02-12T09:00:00+00:00", "Dana")
     repo.write(NAME, FINAL.replace("412 customers", "413 customers"))

@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import MKDOCS_YML, Repo, postmortem
+from helpers import MKDOCS_YML, RULES_OFF, Repo, postmortem
 
 # Values of the wrong type or size that lint reports; each crashed the build.
 REJECTED = {
@@ -149,9 +149,7 @@ def test_block_marks_in_the_narrative_are_plain_comments(site_repo: Repo) -> Non
 
 
 def test_a_postmortem_named_dot_capital_md_is_rendered_and_sanitised(site_repo: Repo) -> None:
-    site_repo.write(
-        "pyproject.toml", '[tool.postmortem.rules]\nlate-draft = "off"\nraw-html = "off"\n'
-    )
+    site_repo.write("pyproject.toml", RULES_OFF + 'raw-html = "off"\n')
     text = postmortem("AIPM-2025-001").replace("## Impact\n", "## Impact\n\n<script>x()</script>\n")
     site_repo.write("postmortems/2025/AIPM-2025-001-a.MD", text)
     assert build(site_repo, "--strict").returncode == 0
@@ -160,9 +158,7 @@ def test_a_postmortem_named_dot_capital_md_is_rendered_and_sanitised(site_repo: 
 
 
 def test_author_ids_cannot_take_the_themes_own(site_repo: Repo) -> None:
-    site_repo.write(
-        "pyproject.toml", '[tool.postmortem.rules]\nlate-draft = "off"\nraw-html = "off"\n'
-    )
+    site_repo.write("pyproject.toml", RULES_OFF + 'raw-html = "off"\n')
     body = '## Impact\n\n<div id="__config">{"search": "x.txt"}</div>\n\n### __search\n\n'
     text = postmortem("AIPM-2025-001").replace("## Impact\n", body)
     site_repo.write("postmortems/2025/AIPM-2025-001-a.md", text)
@@ -175,9 +171,7 @@ def test_author_ids_cannot_take_the_themes_own(site_repo: Repo) -> None:
 
 def test_author_classes_cannot_make_the_theme_act(site_repo: Repo) -> None:
     """`mermaid` made Material fetch a script from a CDN; `md-dialog` faked its UI."""
-    site_repo.write(
-        "pyproject.toml", '[tool.postmortem.rules]\nlate-draft = "off"\nraw-html = "off"\n'
-    )
+    site_repo.write("pyproject.toml", RULES_OFF + 'raw-html = "off"\n')
     body = (
         '## Impact\n\n<pre class="mermaid">graph LR; A-->B</pre>\n\n'
         '<div class="md-dialog md-dialog--active note">Sign in again</div>\n\n'
@@ -195,9 +189,7 @@ def test_raw_html_in_the_narrative_is_sanitised_and_quoted_payloads_stay_visible
     site_repo: Repo,
 ) -> None:
     # lint would refuse this file (raw-html); the sanitiser is the guarantee anyway
-    site_repo.write(
-        "pyproject.toml", '[tool.postmortem.rules]\nlate-draft = "off"\nraw-html = "off"\n'
-    )
+    site_repo.write("pyproject.toml", RULES_OFF + 'raw-html = "off"\n')
     body = (
         "## Impact\n\n"
         "<img src=x onerror='alert(1)'> [a](javascript:alert(2)) <details ontoggle='alert(3)'>\n\n"

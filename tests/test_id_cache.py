@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from postmortem_kit.format import collection
-from postmortem_kit.format.collection import read_ids
+from postmortem_kit.format.collection import read_summaries
 
 OLD = time.time_ns() - 10 * 10**9
 
@@ -29,7 +29,7 @@ def write(path: Path, pm_id: str, when: int = OLD) -> Path:
 
 
 def ids(files: list[Path], tmp_path: Path, cache: Path) -> list[str]:
-    return [pm.data.get("id", "") for pm in read_ids(files, tmp_path, cache)]
+    return [summary.id for summary in read_summaries(files, tmp_path, cache)]
 
 
 def test_ids_come_from_the_cache_until_a_file_changes(tmp_path: Path, settled: None) -> None:
@@ -40,13 +40,13 @@ def test_ids_come_from_the_cache_until_a_file_changes(tmp_path: Path, settled: N
 
     # the cache is what answers: a stale entry with the file's state is believed...
     remembered = json.loads(cache.read_text())
-    remembered[str(a)][-1] = "AIPM-2025-999"
+    remembered[str(a)][-1][0] = "AIPM-2025-999"
     cache.write_text(json.dumps(remembered))
     assert ids([a, b], tmp_path, cache)[0] == "AIPM-2025-999"
     # ...but never for a file being linted
-    fresh = [pm.data["id"] for pm in read_ids([a, b], tmp_path, cache, fresh=[a])]
+    fresh = [s.id for s in read_summaries([a, b], tmp_path, cache, fresh=[a])]
     assert fresh == ["AIPM-2025-001", "AIPM-2025-002"]
-    remembered[str(a)][-1] = "AIPM-2025-999"
+    remembered[str(a)][-1][0] = "AIPM-2025-999"
     cache.write_text(json.dumps(remembered))
     # ...and only until the file changes, even to the same size with the old
     # modification time put back (as `touch -d`, `cp -p` or a restore do)

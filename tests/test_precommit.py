@@ -70,7 +70,7 @@ def test_hook_blocks_an_incomplete_postmortem_and_passes_a_complete_one(
     blocked = commit(tmp_path, pre_commit_home)
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert (
-        f"{FINAL_NAME}:99:1: error missing-section missing section '## Lessons learned' "
+        f"{FINAL_NAME}:101:1: error missing-section missing section '## Lessons learned' "
         "(required from status final)"
     ) in blocked.stderr
     assert "notes.md" not in blocked.stderr

@@ -20,7 +20,7 @@ SANITISED = (
 
 
 def inline(payload: str) -> str:
-    """The fixture with `payload` at the start of line 110 (the Impact paragraph)."""
+    """The fixture with `payload` at the start of line 112 (the Impact paragraph)."""
     assert FINAL.count("412 customers") == 1
     return FINAL.replace("412 customers", f"{payload} 412 customers")
 
@@ -45,61 +45,61 @@ def lint(repo: Repo, text: str | bytes, *args: str) -> Run:
     return repo.run("lint", "--today", TODAY, *args)
 
 
-# payload written at 110:1, where the finding points, words of its message
+# payload written at 112:1, where the finding points, words of its message
 ACTIVE = [
     (
         "<script>alert(1)</script>",
-        "110:1",
+        "112:1",
         f"raw HTML <script> runs script when the page is shown: {QUOTE_IT}",
     ),
     (
         "<img src=x onerror=alert(1)>",
-        "110:1",
+        "112:1",
         f"raw HTML <img ... onerror> runs script when the page is shown: {QUOTE_IT}",
     ),
-    ("<svg onload=alert(1)>", "110:1", "raw HTML <svg ... onload> runs script"),
-    ("<details open ontoggle=alert(1)>", "110:1", "raw HTML <details ... ontoggle> runs script"),
-    ("<IMG SRC=x OnError=alert(1)>", "110:1", "raw HTML <IMG ... OnError> runs script"),
-    ("<img/src/onerror=alert(1)>", "110:1", "raw HTML <img ... onerror> runs script"),
-    ("<img src=x onerror=alert(1)//'>", "110:1", "raw HTML <img ... onerror> runs script"),
-    ('<img alt="a>b" onerror=alert(1)>', "110:1", "raw HTML <img ... onerror> runs script"),
-    ("<img src=x\nonerror=alert(1)>", "110:1", "raw HTML <img ... onerror> runs script"),
-    ("<iframe src=https://evil.example>", "110:1", "raw HTML <iframe> embeds another page"),
-    ("<object data=x.swf>", "110:1", "raw HTML <object> embeds active content"),
-    ("<embed src=x.swf>", "110:1", "raw HTML <embed> embeds active content"),
-    ("<style>body{display:none}</style>", "110:1", "raw HTML <style> restyles the whole page"),
-    ("<Script src=//evil.example/x.js>", "110:1", "raw HTML <Script> runs script"),
+    ("<svg onload=alert(1)>", "112:1", "raw HTML <svg ... onload> runs script"),
+    ("<details open ontoggle=alert(1)>", "112:1", "raw HTML <details ... ontoggle> runs script"),
+    ("<IMG SRC=x OnError=alert(1)>", "112:1", "raw HTML <IMG ... OnError> runs script"),
+    ("<img/src/onerror=alert(1)>", "112:1", "raw HTML <img ... onerror> runs script"),
+    ("<img src=x onerror=alert(1)//'>", "112:1", "raw HTML <img ... onerror> runs script"),
+    ('<img alt="a>b" onerror=alert(1)>', "112:1", "raw HTML <img ... onerror> runs script"),
+    ("<img src=x\nonerror=alert(1)>", "112:1", "raw HTML <img ... onerror> runs script"),
+    ("<iframe src=https://evil.example>", "112:1", "raw HTML <iframe> embeds another page"),
+    ("<object data=x.swf>", "112:1", "raw HTML <object> embeds active content"),
+    ("<embed src=x.swf>", "112:1", "raw HTML <embed> embeds active content"),
+    ("<style>body{display:none}</style>", "112:1", "raw HTML <style> restyles the whole page"),
+    ("<Script src=//evil.example/x.js>", "112:1", "raw HTML <Script> runs script"),
     (
         '<a href="javascript:alert(1)">x</a>',
-        "110:1",
+        "112:1",
         f"raw HTML <a ... href=javascript:> runs script when followed: {QUOTE_IT}",
     ),
-    ('<a href=" jav&#x61;script:alert(1)">x</a>', "110:1", "href=javascript:> runs script"),
-    ("<a href='java&Tab;script&colon;alert(1)'>x</a>", "110:1", "href=javascript:>"),
-    ('<a href="vbscript:msgbox(1)">x</a>', "110:1", "href=vbscript:> runs script"),
+    ('<a href=" jav&#x61;script:alert(1)">x</a>', "112:1", "href=javascript:> runs script"),
+    ("<a href='java&Tab;script&colon;alert(1)'>x</a>", "112:1", "href=javascript:>"),
+    ('<a href="vbscript:msgbox(1)">x</a>', "112:1", "href=vbscript:> runs script"),
     (
         '<img src="data:text/html;base64,PHNjcmlwdD4=">',
-        "110:1",
+        "112:1",
         "raw HTML <img ... src=data:> can carry a whole page or script",
     ),
     (
         "[x](javascript:alert(1))",
-        "110:5",
+        "112:5",
         f"link to a javascript: URL (javascript:alert(1)) runs script when followed: {QUOTE_IT}",
     ),
     (
         "![x](data:text/html,<script>alert(1)</script>)",
-        "110:6",
+        "112:6",
         "link to a data: URL (data:text/html,<script>alert(1)</script>) can carry",
     ),
-    ("[x](JaVaScRiPt:alert(1))", "110:5", "link to a javascript: URL"),
-    ("[x](jav&#x61;script:alert(1))", "110:5", "link to a javascript: URL (jav&#x61;script"),
-    ("[x](java%73cript:alert(1))", "110:5", "link to a javascript: URL"),
-    ("[x](javascript\\:alert(1))", "110:5", "link to a javascript: URL"),
-    ("[x]( <javascript:alert(1)>)", "110:7", "link to a javascript: URL"),
-    ("<javascript:alert(1)>", "110:2", "link to a javascript: URL (javascript:alert(1))"),
-    ("[x]: javascript:alert(1)\n\n", "110:6", "link to a javascript: URL"),
-    ("  [x]:\n  <vbscript:msgbox(1)>\n\n", "111:4", "link to a vbscript: URL"),
+    ("[x](JaVaScRiPt:alert(1))", "112:5", "link to a javascript: URL"),
+    ("[x](jav&#x61;script:alert(1))", "112:5", "link to a javascript: URL (jav&#x61;script"),
+    ("[x](java%73cript:alert(1))", "112:5", "link to a javascript: URL"),
+    ("[x](javascript\\:alert(1))", "112:5", "link to a javascript: URL"),
+    ("[x]( <javascript:alert(1)>)", "112:7", "link to a javascript: URL"),
+    ("<javascript:alert(1)>", "112:2", "link to a javascript: URL (javascript:alert(1))"),
+    ("[x]: javascript:alert(1)\n\n", "112:6", "link to a javascript: URL"),
+    ("  [x]:\n  <vbscript:msgbox(1)>\n\n", "113:4", "link to a vbscript: URL"),
 ]
 
 
@@ -130,7 +130,7 @@ BENIGN = [
 def test_other_raw_html_is_a_warning(repo: Repo, payload: str, name: str) -> None:
     run = lint(repo, inline(payload))
     assert raw_html_findings(run) == [
-        f"{FINAL_NAME}:110:1: warning raw-html raw HTML <{name}>: {SANITISED}"
+        f"{FINAL_NAME}:112:1: warning raw-html raw HTML <{name}>: {SANITISED}"
     ]
     assert run.exit_code == 0
     assert lint(repo, inline(payload), "--strict").exit_code == 1
@@ -139,8 +139,8 @@ def test_other_raw_html_is_a_warning(repo: Repo, payload: str, name: str) -> Non
 def test_each_element_is_reported_once_at_its_opening_tag(repo: Repo) -> None:
     run = lint(repo, inline("<b>bold</b> and <i>italic</i> and a stray </div>"))
     assert [line.split(": ")[0] for line in raw_html_findings(run)] == [
-        f"{FINAL_NAME}:110:1",
-        f"{FINAL_NAME}:110:17",
+        f"{FINAL_NAME}:112:1",
+        f"{FINAL_NAME}:112:17",
     ]
 
 
@@ -183,7 +183,7 @@ def test_quoted_payloads_are_never_reported(repo: Repo, block: str) -> None:
 def test_template_prompts_are_the_placeholder_rules_business(repo: Repo) -> None:
     run = lint(repo, inline("<Describe the impact on users.>"))
     assert raw_html_findings(run) == []
-    assert f"{FINAL_NAME}:110:1: error placeholder " in run.out
+    assert f"{FINAL_NAME}:112:1: error placeholder " in run.out
 
 
 @pytest.mark.parametrize(
@@ -209,7 +209,7 @@ def test_nested_payloads_point_at_their_column(repo: Repo, block: str, needle: s
 def test_crlf_file_reports_the_same_place(repo: Repo) -> None:
     text = inline("<img src=x onerror=alert(1)>").replace("\n", "\r\n")
     run = lint(repo, text.encode())
-    assert [line.split(": ")[0] for line in raw_html_findings(run)] == [f"{FINAL_NAME}:110:1"]
+    assert [line.split(": ")[0] for line in raw_html_findings(run)] == [f"{FINAL_NAME}:112:1"]
     text = appendix("- item\n\n  ```\n  <script>x</script>\n  ```\n\n> <b>x</b>")
     run = lint(repo, text.replace("\n", "\r\n").encode())
     assert [line.split(": ")[0] for line in raw_html_findings(run)] == [
@@ -220,7 +220,7 @@ def test_crlf_file_reports_the_same_place(repo: Repo) -> None:
 def test_payload_on_the_first_body_line(repo: Repo) -> None:
     text = FINAL.replace("---\n\n## Summary", "---\n<script>alert(1)</script>\n\n## Summary", 1)
     run = lint(repo, text)
-    assert raw_html_findings(run)[0].startswith(f"{FINAL_NAME}:99:1: error raw-html ")
+    assert raw_html_findings(run)[0].startswith(f"{FINAL_NAME}:101:1: error raw-html ")
 
 
 def test_html_in_front_matter_is_not_the_narrative(repo: Repo) -> None:
@@ -256,8 +256,8 @@ def test_configuration_sets_the_level_of_every_finding(repo: Repo) -> None:
     )
     run = lint(repo, inline("<script>alert(1)</script> <b>x</b>"))
     assert [line.split(" raw-html ")[0] for line in raw_html_findings(run)] == [
-        f"{FINAL_NAME}:110:1: warning",
-        f"{FINAL_NAME}:110:27: warning",
+        f"{FINAL_NAME}:112:1: warning",
+        f"{FINAL_NAME}:112:27: warning",
     ]
     repo.write("pyproject.toml", '[tool.postmortem.rules]\nlate-draft = "off"\nraw-html = "off"\n')
     assert raw_html_findings(lint(repo, inline("<script>alert(1)</script>"))) == []

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from helpers import FINAL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from postmortem_kit.format.collection import Collection
+from postmortem_kit.format.config import Config
 from postmortem_kit.format.read import MAX_BYTES, parse_postmortem
 from postmortem_kit.format.schema import SchemaValidator, build_schema
 from postmortem_kit.format.taxonomy import load_taxonomy
@@ -17,7 +19,8 @@ from postmortem_kit.lint.selection import Selection
 
 TAXONOMY = load_taxonomy()
 CONTEXT = Context(
-    collection=Collection.of([]),
+    collection=Collection([]),
+    config=Config(root=Path(".")),
     taxonomy=TAXONOMY,
     validator=SchemaValidator(build_schema(TAXONOMY)),
     today=dt.date(2026, 1, 1),
@@ -46,7 +49,7 @@ def test_values_and_positions() -> None:
     assert pm.value_positions[("root_causes", 1, "pattern")] == (41, 14)
     assert pm.position(("timeline", "missing"), key=True) == (26, 1)
     assert [s.title for s in pm.sections][:3] == ["Summary", "Impact", "Timeline"]
-    assert pm.section("lessons LEARNED").line == 140
+    assert pm.section("lessons LEARNED").line == 142
     assert pm.section("Lessons learned").items == (
         "An assistant that may answer without a source will, confidently.",
         "Data pipelines that feed a model need the same release gates as the model.",
@@ -58,7 +61,7 @@ def test_crlf_and_bom_keep_the_same_lines() -> None:
     pm = read(b"\xef\xbb\xbf" + FINAL.replace("\n", "\r\n").encode())
     assert pm.problems == ()
     assert pm.value_positions[("severity",)] == (5, 11)
-    assert pm.section("Impact").line == 108
+    assert pm.section("Impact").line == 110
 
 
 def test_yaml_12_scalars() -> None:

@@ -57,7 +57,7 @@ def test_an_unknown_rule_in_the_configuration_lists_the_known_ones(repo: Repo) -
     run = repo.run("lint")
     assert run.exit_code == 2
     assert "per-path-ignores: no rule named 'secrets' (did you mean 'secret'?)" in run.err
-    assert "Known rules: ambiguous-time, date-range," in run.err
+    assert "Known rules: action-closed-date, action-due-target, ambiguous-time," in run.err
     with pytest.raises(ConfigError, match="no rule named 'nope'"):
         Selection.of(Config(root=Path("."), rule_levels={"nope": "off"}))
 

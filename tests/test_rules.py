@@ -36,7 +36,7 @@ CASES = [
     (
         "yaml-syntax",
         edit("tags: [customer-facing, retrieval]", "tags: &t [a]\nmore_tags: *t"),
-        "97:7",
+        "99:7",
         "error",
         "anchors and aliases",
     ),
@@ -86,7 +86,7 @@ CASES = [
     (
         "unknown-key",
         edit("tags: [", "tag: ["),
-        "97:1",
+        "99:1",
         "error",
         "unknown key 'tag' (did you mean 'tags'?)",
     ),
@@ -122,9 +122,37 @@ CASES = [
     (
         "unknown-related",
         edit("visibility: internal", "related: [AIPM-2024-999]\nvisibility: internal"),
-        "96:11",
+        "98:11",
         "error",
         "no postmortem has the id 'AIPM-2024-999'",
+    ),
+    (
+        "unknown-related",
+        edit("visibility: internal", "not_similar: [AIPM-2025-001]\nvisibility: internal"),
+        "98:15",
+        "error",
+        "not_similar[0]: 'AIPM-2025-001' is this postmortem's own id",
+    ),
+    (
+        "action-closed-date",
+        edit("    status: done\n    closed: 2025-02-25\n", "    status: done\n"),
+        "59:13",
+        "warning",
+        "action A1 is done but has no closed date",
+    ),
+    (
+        "action-due-target",
+        edit("    due: 2025-02-28", "    due: 2025-04-30"),
+        "58:10",
+        "warning",
+        "action A1 is critical but due 78 days after identified; the target is 28",
+    ),
+    (
+        "date-range",
+        edit("    closed: 2025-02-25", "    closed: 2099-02-25"),
+        "60:13",
+        "error",
+        "actions[0].closed: 2099-02-25 is outside the plausible range",
     ),
     (
         "prior-without-related",
@@ -136,21 +164,21 @@ CASES = [
     (
         "missing-section",
         edit("## Monitoring\n", "## Watching\n"),
-        "99:1",
+        "101:1",
         "error",
         "missing section '## Monitoring' (required from status final)",
     ),
     (
         "placeholder",
         edit("412 customers", "TODO customers"),
-        "110:1",
+        "112:1",
         "error",
         "placeholder 'TODO' left in a final postmortem",
     ),
     (
         "placeholder",
         edit("412 customers", "<Describe the impact on users.> customers"),
-        "110:1",
+        "112:1",
         "error",
         "placeholder '<Describe the impact on users.>'",
     ),
@@ -175,28 +203,28 @@ CASES = [
     (
         "missing-approval",
         edit("  - {name: Tomasz Wilk, role: security-lead, date: 2025-02-20}\n", ""),
-        "87:1",
+        "89:1",
         "error",
         "needs an approval with role 'security-lead' (high severity)",
     ),
     (
         "duplicate-action-id",
         edit("  - id: A2", "  - id: A1"),
-        "61:9",
+        "62:9",
         "error",
         "'A1' is already the id of actions[0]",
     ),
     (
         "secret",
         edit("412 customers", "Key AKIAIOSFODNN7EXAMPLE leaked; 412 customers"),
-        "110:5",
+        "112:5",
         "error",
         "looks like an AWS access key",
     ),
     (
         "secret",
         edit("412 customers", "we set api_key = 'a8d7f9e2b4c61d3e5f70' and 412 customers"),
-        "110:8",
+        "112:8",
         "error",
         "looks like a password or secret assignment",
     ),
@@ -205,28 +233,31 @@ CASES = [
         edit("visibility: internal", "visibility: public").replace(
             "412 customers", "Mail jo.bloggs@corp-mail.net or call +44 20 7946 0958. 412"
         ),
-        ["110:6", "110:38"],
+        ["112:6", "112:38"],
         "error",
         "in a public postmortem",
     ),
     (
         "overdue-action",
-        edit("    due: 2025-03-31\n    status: done", "    due: 2025-03-31\n    status: planned"),
-        "66:10",
+        edit(
+            "    due: 2025-03-31\n    status: done\n    closed: 2025-03-28\n",
+            "    due: 2025-03-31\n    status: planned\n",
+        ),
+        "67:10",
         "warning",
         "action A2 (Search infrastructure team) was due 2025-03-31 and is planned",
     ),
     (
         "late-follow-up",
         edit("date: 2025-02-17T15:00:00Z", "date: 2025-02-25T15:00:00Z"),
-        "79:9",
+        "81:9",
         "warning",
         "follow_up.date is 14 days after identified",
     ),
     (
         "lessons-count",
         edit("- Open questions", "- One more.\n- And another.\n- Open questions"),
-        "140:1",
+        "142:1",
         "warning",
         "'Lessons learned' has 5 list items",
     ),
@@ -240,28 +271,28 @@ CASES = [
     (
         "date-range",
         edit("role: manager, date: 2025-02-20", "role: manager, date: 0999-02-20"),
-        "88:46",
+        "90:46",
         "error",
         "approvals[0].date: 0999-02-20 is outside the plausible range 1970-01-01 to 2026-01-02",
     ),
     (
         "unrenderable",
         edit("## Impact\n", "## Impact\n\n" + "- " * 30 + "too deep\n"),
-        "110:1",
+        "112:1",
         "error",
         "lists nested more than 20 levels deep",
     ),
     (
         "unrenderable",
         edit("## Impact\n", "## Impact\n\n" + "[ " * 1001 + "\n"),
-        "110:1",
+        "112:1",
         "error",
         "a paragraph holds over 1000 '['",
     ),
     (
         "unrenderable",
         edit("## Impact\n", "## Impact\n\n" + "*a* " * 5001 + "\n"),
-        "110:1",
+        "112:1",
         "error",
         "10,000 marks",
     ),
@@ -269,7 +300,7 @@ CASES = [
     (
         "schema",
         edit("  date: 2025-02-17T15:00:00Z", "  date: 2025-02-17T23:59:60Z"),
-        "79:9",
+        "81:9",
         "error",
         "follow_up.date: '2025-02-17T23:59:60Z' is not a date-time with offset",
     ),
@@ -341,7 +372,7 @@ def test_clean_final_postmortem_passes_every_rule(repo: Repo) -> None:
 def test_unreadable_file_is_reported_not_raised(repo: Repo) -> None:
     repo.write(FINAL_NAME, FINAL.encode() + b"\n\xff\xfe broken\n")
     run = repo.run("lint")
-    assert run.out.startswith(f"{FINAL_NAME}:156:1: error unreadable-file file is not valid UTF-8")
+    assert run.out.startswith(f"{FINAL_NAME}:158:1: error unreadable-file file is not valid UTF-8")
     assert run.exit_code == 1
 
 
@@ -414,3 +445,15 @@ def test_requirements_grow_with_status(repo: Repo, status: str, missing: list[st
     for key in missing:
         assert f"2:1: error schema missing '{key}' (required from status review)" in run.out
     assert run.exit_code == (1 if missing else 0)
+
+
+def test_an_open_action_with_a_closed_date(repo: Repo) -> None:
+    text = edit(
+        "    status: done\n    closed: 2025-02-25", "    status: planned\n    closed: 2025-02-25"
+    )
+    repo.write(FINAL_NAME, text)
+    run = repo.run("lint", "--today", TODAY)
+    assert (
+        f"{FINAL_NAME}:60:13: warning action-closed-date action A1 is planned but has a closed "
+        "date: set its status to done or dropped, or remove closed"
+    ) in run.out.splitlines()

@@ -23,7 +23,7 @@ from helpers import FINAL, FINAL_NAME, Repo
 from postmortem_kit.lint.rules import sensitive
 
 TODAY = "2026-01-01"
-LINE = 110  # "412 customers received…", in the Impact section of FINAL
+LINE = 112  # "412 customers received…", in the Impact section of FINAL
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LOWER = UPPER.lower()
 DIGITS = "0123456789"

@@ -75,7 +75,7 @@ def export(
     if format_name in DISCLOSURE_FORMATS:  # and links only between those
         disclosed = [i.postmortem for i in aggregate.incidents if is_disclosed(i)]
         aggregate = Aggregate.of(
-            Collection.of(disclosed), aggregate.taxonomy, PUBLIC, aggregate.today, aggregate.history
+            Collection(disclosed), aggregate.taxonomy, PUBLIC, aggregate.today, aggregate.history
         )
     module = importlib.import_module(f"{__name__}.{format_name}")
     files: list[Path] = module.write(aggregate, output)

@@ -8,11 +8,13 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any
 
 from postmortem_kit.format.cache import cache_path, read_json, write_json
 from postmortem_kit.format.read import Postmortem, id_only, read_id_only, read_postmortem
+from postmortem_kit.format.summary import Summary, SummaryIndex, read_summary, summary_of
 
 NOT_POSTMORTEMS = {"readme.md", "index.md"}
 
@@ -40,19 +42,30 @@ def find_postmortem_files(folder: Path) -> list[Path]:
     return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
 
 
-class Collection(NamedTuple):
-    postmortems: tuple[Postmortem, ...]
-    by_id: dict[str, list[Postmortem]]
+class Collection:
+    """Postmortems with lookups by id, and the summaries that rules looking
+    across them read (given, when the postmortems are only stand-ins for
+    files not read in full; else made from the postmortems when first asked)."""
 
-    @classmethod
-    def of(cls, postmortems: Iterable[Postmortem]) -> Collection:
-        postmortems = tuple(postmortems)
-        by_id: dict[str, list[Postmortem]] = {}
-        for postmortem in postmortems:
+    def __init__(
+        self, postmortems: Iterable[Postmortem], summaries: Iterable[Summary] | None = None
+    ) -> None:
+        self.postmortems = tuple(postmortems)
+        self.by_id: dict[str, list[Postmortem]] = {}
+        for postmortem in self.postmortems:
             pm_id = postmortem.data.get("id")
             if isinstance(pm_id, str):
-                by_id.setdefault(pm_id, []).append(postmortem)
-        return cls(postmortems, by_id)
+                self.by_id.setdefault(pm_id, []).append(postmortem)
+        if summaries is not None:
+            self.summaries = tuple(summaries)
+
+    @cached_property
+    def summaries(self) -> tuple[Summary, ...]:
+        return tuple(summary_of(p) for p in self.postmortems)
+
+    @cached_property
+    def summary_index(self) -> SummaryIndex:
+        return SummaryIndex(self.summaries)
 
 
 @contextmanager
@@ -94,56 +107,59 @@ def display_path(path: str | Path, base: str | Path) -> str:
 _SETTLED_NS = 2_000_000_000
 
 
-def ids_cache(folder: Path) -> Path | None:
-    """Where `read_ids` remembers the ids of a postmortems folder."""
-    return cache_path(f"ids-{zlib.crc32(str(folder.absolute()).encode()):08x}.json")
+def summaries_cache(folder: Path) -> Path | None:
+    """Where `read_summaries` remembers the files of a postmortems folder."""
+    return cache_path(f"summaries-{zlib.crc32(str(folder.absolute()).encode()):08x}.json")
 
 
-def read_ids(
+def read_summaries(
     files: Iterable[Path], base: Path, cache: Path | None, fresh: Iterable[Path] = ()
-) -> list[Postmortem]:
-    """`read_id_only` of every file, remembered in `cache`: linting one file
-    needs every other file's id, and reading 2,000 files costs more than the
-    rest of a pre-commit run. An id is used again only while the file's device,
-    inode, size, and modification and change times are all as they were (a
-    user can set the modification time back, not the change time); `fresh`
-    files (those being linted) and files without an id are always read.
+) -> list[Summary]:
+    """`read_summary` of every file, remembered in `cache`: linting one file
+    needs every other file's id and summary, and reading 2,000 files costs more
+    than the rest of a pre-commit run. A summary is used again only while the
+    file's device, inode, size, and modification and change times are all as
+    they were (a user can set the modification time back, not the change
+    time). Of `fresh` files (those being linted) the id is always read again,
+    and the summary too if the id differs; files without an id are always read.
     """
     known = read_json(cache) if cache else None
     entries: dict[str, list[Any]] = known if isinstance(known, dict) else {}
     remembered: dict[str, list[Any]] = {}
     always = {os.path.abspath(path) for path in fresh}
     now = time.time_ns()
-    postmortems = []
+    summaries = []
     for path in files:
         display, key = display_path(path, base), os.path.abspath(path)
         try:
             stat = os.stat(path)
         except OSError:
-            postmortems.append(read_id_only(path, display))
+            summaries.append(read_summary(path, display))
             continue
         state = [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
-        entry = entries.get(key)
-        if key not in always and _is_current(entry, state):
-            postmortem = id_only(display, entry[-1])
-        else:
-            postmortem = read_id_only(path, display)
-        postmortems.append(postmortem)
-        pm_id = postmortem.data.get("id", "")
-        if pm_id and now - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
-            remembered[key] = [*state, pm_id]
+        summary = _remembered(entries.get(key), state, display)
+        if summary and key in always and read_id_only(path, display).data.get("id") != summary.id:
+            summary = None
+        summary = summary or read_summary(path, display)
+        summaries.append(summary)
+        if summary.id and now - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
+            remembered[key] = [*state, summary.to_json()]
     if cache and remembered != entries:
         write_json(cache, remembered)
-    return postmortems
+    return summaries
 
 
-def _is_current(entry: object, state: list[int]) -> TypeGuard[list[Any]]:
-    return (
-        isinstance(entry, list)
-        and len(entry) == len(state) + 1
-        and entry[:-1] == state
-        and isinstance(entry[-1], str)
-    )
+def _remembered(entry: object, state: list[int], display: str) -> Summary | None:
+    if isinstance(entry, list) and len(entry) == len(state) + 1 and entry[:-1] == state:
+        return Summary.from_json(display, entry[-1])
+    return None
+
+
+def stand_ins(summaries: Iterable[Summary]) -> Collection:
+    """A collection of files known by their summaries: each postmortem a
+    stand-in that holds only its id."""
+    summaries = tuple(summaries)
+    return Collection((id_only(s.path, s.id) for s in summaries), summaries)
 
 
 def load_collection(files: Iterable[Path], base: Path, root: Path | None = None) -> Collection:
@@ -151,6 +167,6 @@ def load_collection(files: Iterable[Path], base: Path, root: Path | None = None)
     node positions are not kept. The linter reads each file with them.
     Paths are shown relative to `base`; files that resolve outside `root` are refused."""
     with bulk_reading():
-        return Collection.of(
+        return Collection(
             read_postmortem(f, display_path(f, base), positions=False, root=root) for f in files
         )

@@ -12,10 +12,23 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from postmortem_kit.format.taxonomy import DEFAULT_PATH as DEFAULT_TAXONOMY
-from postmortem_kit.format.vocabulary import DEFAULT_ID_PREFIX
+from postmortem_kit.format.vocabulary import DEFAULT_ID_PREFIX, PRIORITIES, VISIBILITIES
 
 LEVELS = ("error", "warning", "off")
-_KEYS = {"id_prefix", "postmortems", "taxonomy", "rules", "per-path-ignores"}
+_KEYS = {
+    "id_prefix",
+    "postmortems",
+    "taxonomy",
+    "audience",
+    "rules",
+    "per-path-ignores",
+    "similar-within-days",
+    "action-due-within-days",
+}
+# How long before a postmortem an earlier similar one still counts (`unlinked-similar`).
+SIMILAR_WITHIN_DAYS = 365
+# The latest due date of an action, in days after `identified`, by priority (`action-due-target`).
+ACTION_DUE_WITHIN_DAYS = {"critical": 28, "high": 90}  # medium and low: no target unless set
 
 
 class ConfigError(Exception):
@@ -27,8 +40,11 @@ class Config(NamedTuple):
     id_prefix: str = DEFAULT_ID_PREFIX
     postmortems: str = "postmortems"
     taxonomy: Path = DEFAULT_TAXONOMY
+    audience: str | None = None  # who exports and pages are for, unless told
     rule_levels: dict[str, str] = {}
     per_path_ignores: dict[str, tuple[str, ...]] = {}
+    similar_within_days: int = SIMILAR_WITHIN_DAYS
+    action_due_within_days: dict[str, int] = ACTION_DUE_WITHIN_DAYS
 
     @property
     def postmortems_dir(self) -> Path:
@@ -85,14 +101,36 @@ def load_config(root: Path) -> Config:
         if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
             raise ConfigError(f'{where}.per-path-ignores: "{pattern}" needs a list of rules')
 
+    audience = table.get("audience")
+    if audience is not None and audience not in VISIBILITIES:
+        raise ConfigError(f"{where}: audience must be one of {', '.join(VISIBILITIES)}")
+    within = table.get("similar-within-days", SIMILAR_WITHIN_DAYS)
+    if not _is_days(within):
+        raise ConfigError(f"{where}: similar-within-days must be a whole number of days, like 365")
+    targets = table.get("action-due-within-days", {})
+    if not isinstance(targets, dict) or not all(
+        priority in PRIORITIES and _is_days(days) for priority, days in targets.items()
+    ):
+        raise ConfigError(
+            f"{where}.action-due-within-days must be a table of priority = days, "
+            f"with priorities {', '.join(PRIORITIES)}, like critical = 28"
+        )
+
     return Config(
         root=root,
         id_prefix=prefix,
         postmortems=folder,
         taxonomy=taxonomy,
+        audience=audience,
         rule_levels=dict(levels),
         per_path_ignores={pattern: tuple(rules) for pattern, rules in ignores.items()},
+        similar_within_days=within,
+        action_due_within_days={**ACTION_DUE_WITHIN_DAYS, **targets},
     )
+
+
+def _is_days(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 36_500
 
 
 def _postmortem_table(pyproject: Path) -> dict[str, Any] | None:

@@ -224,7 +224,10 @@ def id_only(display: str, pm_id: str) -> Postmortem:
     return Postmortem(display, {"id": pm_id} if pm_id else {}, {}, {}, (), 1, "", ())
 
 
-def parse_postmortem(raw: bytes, path: str, *, positions: bool = True) -> Postmortem:
+def parse_postmortem(
+    raw: bytes, path: str, *, positions: bool = True, body: bool = True
+) -> Postmortem:
+    """The file as a Postmortem; without `body`, its sections are not parsed."""
     if len(raw) > MAX_BYTES:
         message = (
             f"file is {len(raw):,} bytes, over the {MAX_BYTES:,} byte limit: "
@@ -258,7 +261,7 @@ def parse_postmortem(raw: bytes, path: str, *, positions: bool = True) -> Postmo
         rule, line, column, message = e.finding
         return _unreadable(path, text, line, column, message, rule=rule)
     body_line = end + 2
-    sections = _parse_body("\n".join(lines[end + 1 :]), body_line)
+    sections = _parse_body("\n".join(lines[end + 1 :]), body_line) if body else ()
     return Postmortem(
         path,
         data,

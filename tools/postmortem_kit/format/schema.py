@@ -61,6 +61,7 @@ def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict
     text = {"type": "string", "minLength": 1}
     texts = {"type": "array", "items": text}
     patterns = {"type": "array", "items": {"enum": pattern_slugs}, "uniqueItems": True}
+    ids = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
 
     properties: dict[str, Any] = {
         "id": {"type": "string", "pattern": id_pattern(id_prefix)},
@@ -132,6 +133,7 @@ def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict
                     "status": {"enum": list(ACTION_STATUSES)},
                     "addresses": patterns,
                     "tracker": {"type": "string", "pattern": r"^https?://\S+$"},
+                    "closed": date,
                 }
             ),
         },
@@ -147,7 +149,8 @@ def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict
                 }
             ),
         },
-        "related": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+        "related": ids,
+        "not_similar": ids,
         "references": _object(
             {
                 "atlas": {

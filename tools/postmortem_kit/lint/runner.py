@@ -15,9 +15,10 @@ from postmortem_kit.format.collection import (
     bulk_reading,
     display_path,
     find_postmortem_files,
-    ids_cache,
     is_postmortem_file,
-    read_ids,
+    read_summaries,
+    stand_ins,
+    summaries_cache,
 )
 from postmortem_kit.format.findings import Finding
 from postmortem_kit.format.read import Postmortem, read_postmortem
@@ -52,9 +53,10 @@ def lint_repository(
 ) -> LintResult:
     """Lint `paths` (every postmortem when empty) against the whole collection.
 
-    Repository-wide rules (duplicate ids, related links) need every postmortem's
-    id, so the collection holds the id of every file of the folder and of the
-    given files; only the files reported on are read in full. Git history is
+    Repository-wide rules (duplicate ids, related links, similar postmortems)
+    need every postmortem's summary, so the collection holds the summary of
+    every file of the folder and of the given files (`read_summaries`); only
+    the files reported on are read in full. Git history is
     read only when a rule that needs it is on.
     """
     selection = Selection.of(repository.config)
@@ -68,12 +70,13 @@ def lint_repository(
         everything = find_postmortem_files(repository.postmortems_dir)
         targets = [p for p in paths if is_postmortem_file(p)] if paths else everything
         every_file = {os.path.abspath(p): p for p in [*everything, *targets]}.values()
-        every_id = read_ids(every_file, base, ids_cache(repository.postmortems_dir), targets)
+        cache = summaries_cache(repository.postmortems_dir)
+        every_summary = read_summaries(every_file, base, cache, targets)
         if reading:
             reading.join()
         history = repository.history if reading and targets else None
         files = history.by_display_path(base, targets) if history else None
-        context = lint_context(repository, Collection.of(every_id), today, files)
+        context = lint_context(repository, stand_ins(every_summary), today, files)
         findings = _lint_files(targets, _Job(context, selection, repository.root, base))
     notes = (SHALLOW_WARNING,) if history and history.shallow else ()
     return LintResult(len(targets), findings, notes)
@@ -89,6 +92,7 @@ def lint_context(
     now = dt.datetime.combine(today, dt.time.max, dt.UTC) if today else dt.datetime.now(dt.UTC)
     return Context(
         collection=collection,
+        config=repository.config,
         taxonomy=repository.taxonomy,
         validator=repository.validator,
         today=today or dt.date.today(),

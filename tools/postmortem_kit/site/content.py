@@ -81,7 +81,7 @@ def load_published(
     if history and history.shallow:
         warnings.append(SHALLOW_WARNING)
     files = history.by_display_path(root) if history else {}
-    aggregate = Aggregate.of(Collection.of(accepted), repository.taxonomy, audience, today, files)
+    aggregate = Aggregate.of(Collection(accepted), repository.taxonomy, audience, today, files)
     published = {i.postmortem.path for i in aggregate.incidents}
     left_out = [pm for pm in collection.postmortems if pm.path not in published]
     return Published(aggregate, left_out, warnings, files)

@@ -37,6 +37,7 @@ RULES = Registry(
         repository.check_duplicate_id,
         repository.check_unknown_related,
         repository.check_prior_without_related,
+        repository.check_unlinked_similar,
         # the narrative
         body.check_missing_sections,
         body.check_placeholders,
@@ -53,6 +54,8 @@ RULES = Registry(
         accountability.check_overdue_actions,
         accountability.check_late_follow_up,
         accountability.check_late_draft,
+        accountability.check_action_closed_date,
+        accountability.check_action_due_target,
     ]
 )
 RULES.require(RULES_REPORTED, "format/read.py")

@@ -7,7 +7,12 @@ from collections.abc import Iterable
 
 from postmortem_kit.format.dates import as_date, parse_when
 from postmortem_kit.format.read import Postmortem
-from postmortem_kit.format.vocabulary import SERIOUS_SEVERITIES, is_overdue
+from postmortem_kit.format.vocabulary import (
+    CLOSED_ACTION_STATUSES,
+    OPEN_ACTION_STATUSES,
+    SERIOUS_SEVERITIES,
+    is_overdue,
+)
 from postmortem_kit.lint.rules.base import Context, Problem, at_least, dicts, rule
 
 FOLLOW_UP_DAYS = 7
@@ -131,3 +136,47 @@ def check_late_draft(postmortem: Postmortem, context: Context) -> Iterable[Probl
             f"{when}, {hours:.0f} hours after the incident was identified: commit a first "
             f"draft within {DRAFT_HOURS} hours, however thin",
         )
+
+
+@rule("action-closed-date", "warning")
+def check_action_closed_date(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """In `final`: a `done` or `dropped` action without a `closed` date (closure cannot be
+    measured without it); in any status, an open action with one.
+    """
+    for i, action in dicts(postmortem.get("actions")):
+        status, closed = action.get("status"), action.get("closed")
+        if status in CLOSED_ACTION_STATUSES and closed is None and at_least(postmortem, "final"):
+            yield Problem.at(
+                postmortem.position(("actions", i, "status")),
+                f"action {action.get('id', i)} is {status} but has no closed date: add "
+                "closed: YYYY-MM-DD, the day it was done or dropped",
+            )
+        elif status in OPEN_ACTION_STATUSES and closed is not None:
+            yield Problem.at(
+                postmortem.position(("actions", i, "closed")),
+                f"action {action.get('id', i)} is {status} but has a closed date: set its "
+                "status to done or dropped, or remove closed",
+            )
+
+
+@rule("action-due-target", "warning")
+def check_action_due_target(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """An action due later after `identified` than its priority allows
+    (`action-due-within-days`; by default critical 28 days, high 90, no target for the others).
+    """
+    identified = parse_when(postmortem.get("identified"))
+    if identified is None:
+        return
+    targets = context.config.action_due_within_days
+    for i, action in dicts(postmortem.get("actions")):
+        due, priority = parse_when(action.get("due")), action.get("priority")
+        if due is None or not isinstance(priority, str) or priority not in targets:
+            continue
+        days = (as_date(due) - as_date(identified)).days
+        if days > targets[priority]:
+            yield Problem.at(
+                postmortem.position(("actions", i, "due")),
+                f"action {action.get('id', i)} is {priority} but due {days} days after "
+                f"identified; the target is {targets[priority]}: bring the due date forward, "
+                "or lower the priority",
+            )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from postmortem_kit.format.collection import Collection
+from postmortem_kit.format.config import Config
 from postmortem_kit.format.findings import ERROR, WARNING
 from postmortem_kit.format.read import Position, Postmortem
 from postmortem_kit.format.schema import SchemaValidator
@@ -38,6 +39,7 @@ class Context(NamedTuple):
     """What rules may consult besides the postmortem itself."""
 
     collection: Collection
+    config: Config
     taxonomy: Taxonomy
     validator: SchemaValidator
     today: dt.date

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from postmortem_kit.format.read import Postmortem
+from postmortem_kit.format.summary import Summary, summary_of
 from postmortem_kit.lint.rules.base import Context, Problem, at_least, did_you_mean, rule
 
 MAX_SUGGESTIONS = 10
+REFERENCE_KEYS = ("related", "not_similar")  # keys whose values are ids of other postmortems
+MAX_SIMILAR_REPORTED = 5
 
 
 @rule("duplicate-id", "error")
@@ -27,23 +31,22 @@ def check_duplicate_id(postmortem: Postmortem, context: Context) -> Iterable[Pro
 
 @rule("unknown-related", "error")
 def check_unknown_related(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A `related` id that no postmortem has, or the postmortem's own."""
-    related = postmortem.get("related")
-    if not isinstance(related, list):
-        return
+    """An id in `related` or `not_similar` that no postmortem has, or the postmortem's own."""
     own_id = postmortem.get("id")
     suggestions = MAX_SUGGESTIONS  # each compares with every id: a long list would take minutes
-    for i, other in enumerate(related):
-        if not isinstance(other, str):
-            continue
-        where = postmortem.position(("related", i))
-        if other == own_id:
-            yield Problem.at(where, f"related[{i}]: '{other}' is this postmortem's own id")
-        elif other not in context.collection.by_id:
-            close = did_you_mean(other, context.collection.by_id) if suggestions > 0 else None
-            suggestions -= 1
-            hint = f" (did you mean '{close}'?)" if close else ""
-            yield Problem.at(where, f"related[{i}]: no postmortem has the id '{other}'{hint}")
+    for key in REFERENCE_KEYS:
+        ids = postmortem.get(key)
+        for i, other in enumerate(ids if isinstance(ids, list) else []):
+            if not isinstance(other, str):
+                continue
+            where = postmortem.position((key, i))
+            if other == own_id:
+                yield Problem.at(where, f"{key}[{i}]: '{other}' is this postmortem's own id")
+            elif other not in context.collection.by_id:
+                close = did_you_mean(other, context.collection.by_id) if suggestions > 0 else None
+                suggestions -= 1
+                hint = f" (did you mean '{close}'?)" if close else ""
+                yield Problem.at(where, f"{key}[{i}]: no postmortem has the id '{other}'{hint}")
 
 
 @rule("prior-without-related", "error")
@@ -59,3 +62,60 @@ def check_prior_without_related(postmortem: Postmortem, context: Context) -> Ite
             "triage.prior_similar is true but 'related' is empty: list the ids of the "
             "earlier similar postmortems under related",
         )
+
+
+@rule("unlinked-similar", "warning")
+def check_unlinked_similar(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
+    """From `review`: an earlier postmortem, identified within `similar-within-days`
+    (default 365) before this one, shares a system and a root-cause pattern, or has
+    nearly the same words in its title and root-cause factors, and neither `related`
+    nor `not_similar` names it; or `triage.prior_similar` is false while there is one.
+    """
+    if not at_least(postmortem, "review"):
+        return
+    own = summary_of(postmortem)
+    earlier = _earlier_similar(own, context)
+    rejected = _ids(postmortem.get("not_similar"))
+    named = rejected | _ids(postmortem.get("related"))
+    unnamed = [(s, why) for s, why in earlier if s.id not in named]
+    for summary, reasons in unnamed[:MAX_SIMILAR_REPORTED]:
+        yield Problem.at(
+            postmortem.position(("related",)),
+            f"{summary.id} (identified {summary.day}) shares {'; '.join(reasons)}: "
+            "add it to related if it is the same problem, or to not_similar if not",
+        )
+    similar = [s for s, _ in earlier if s.id not in rejected]
+    if similar and postmortem.get("triage", "prior_similar") is False:
+        yield Problem.at(
+            postmortem.position(("triage", "prior_similar")),
+            f"triage.prior_similar is false, but {similar[0].id} (identified "
+            f"{similar[0].day}) is similar: set it to true, or add {similar[0].id} "
+            "to not_similar",
+        )
+
+
+def _earlier_similar(own: Summary, context: Context) -> list[tuple[Summary, list[str]]]:
+    """Postmortems identified before `own`, within the window: most recent first."""
+    if not own.day:
+        return []
+    window = dt.timedelta(days=context.config.similar_within_days)
+    try:
+        start = dt.date.fromisoformat(own.day) - window
+    except ValueError:  # not a date: the schema says so
+        return []
+    except OverflowError:  # the window reaches before year 1
+        start = dt.date.min
+    found = context.collection.summary_index.similar(own)
+    earlier = [
+        (other, reasons)
+        for other, reasons in found.values()
+        if other.id
+        and other.id != own.id
+        and start.isoformat() <= other.day
+        and (other.day, other.id) < (own.day, own.id)
+    ]
+    return sorted(earlier, key=lambda found: (found[0].day, found[0].id), reverse=True)
+
+
+def _ids(value: object) -> set[str]:
+    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()

@@ -95,6 +95,7 @@ EVENT_DATES = [
     ("resolved",),
     *(("timeline", step) for step in TIMELINE if step != PLANNED_STEP),
     ("approvals", EACH, "date"),
+    ("actions", EACH, "closed"),
 ]
 PLAN_DATES = [
     ("timeline", PLANNED_STEP),
@@ -106,9 +107,9 @@ PLAN_DATES = [
 
 @rule("date-range", "error")
 def check_date_range(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
-    """A date outside the plausible range: what happened (identified, resolved, timeline T0–T3,
-    approvals) from 1970-01-01 to tomorrow; what is planned (due dates, `monitoring.until`,
-    `follow_up.date`, `timeline.long_term`) up to ten years ahead.
+    """A date outside the plausible range: what happened (identified, resolved, timeline
+    T0–T3, approvals, actions closed) from 1970-01-01 to tomorrow; what is planned (due
+    dates, `monitoring.until`, `follow_up.date`, `timeline.long_term`) up to ten years ahead.
     """
     latest_event, latest_plan = latest_event_day(context.today), latest_plan_day(context.today)
     for paths, latest, why in [
