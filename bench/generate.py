@@ -92,10 +92,17 @@ def postmortem(number: int, rng: random.Random) -> tuple[str, str]:
         due = identified + dt.timedelta(days=rng.choice([30, 60, 90, 900]))
         if due < AS_OF and status in ("planned", "in-progress"):
             status = "done"
+        priority = (
+            "low" if due - identified > dt.timedelta(days=90) else rng.choice(["low", "high"])
+        )
+        closed = ""
+        if status in ("done", "dropped"):  # some on time, some late
+            day = min(due + dt.timedelta(days=rng.choice([-20, -3, 0, 5, 40])), AS_OF)
+            closed = f"    closed: {max(day, identified)}\n"
         actions += (
             f"  - id: A{i}\n    description: {sentence(rng)}\n    owner: {rng.choice(TEAMS)}\n"
-            f"    acceptance: {sentence(rng)}\n    priority: {rng.choice(['low', 'high'])}\n"
-            f"    due: {due}\n    status: {status}\n    addresses: [{pattern}]\n"
+            f"    acceptance: {sentence(rng)}\n    priority: {priority}\n"
+            f"    due: {due}\n    status: {status}\n{closed}    addresses: [{pattern}]\n"
         )
     control = rng.choice(list(taxonomy.controls))
     severity = rng.choice(["near-miss", "low", "medium", "high", "critical"])

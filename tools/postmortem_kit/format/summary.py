@@ -11,6 +11,8 @@ in common (their Jaccard index) is estimated without keeping the words.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import re
 import zlib
 from collections.abc import Iterable
@@ -125,48 +127,82 @@ def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     of the smallest hashes of both texts together, those both contain."""
     if not a or not b:
         return 0.0
-    smallest = sorted(set(a) | set(b))[:SKETCH_SIZE]
-    both = set(a) & set(b)
-    return sum(h in both for h in smallest) / len(smallest)
+    smallest = sorted(set(a).union(b))[:SKETCH_SIZE]
+    return len(set(a).intersection(b, smallest)) / len(smallest)
+
+
+# How many earlier files that share only a sketch hash with a file, and turn
+# out not to be similar, a lookup reads before it stops: a word in most files
+# (and in their sketches) must not make every lookup read every file.
+LOOKED_AT = 256
 
 
 class SummaryIndex:
-    """The summaries by system and pattern, and by sketch hash, so finding a
-    file's similar ones does not compare it with every other file."""
+    """The summaries by system and pattern, and by sketch hash, each list in
+    the order they were identified, so finding a file's most recent similar
+    predecessors reads a few of them, never every other file."""
 
     def __init__(self, summaries: Iterable[Summary]) -> None:
-        self.by_system_pattern: dict[tuple[str, str], list[Summary]] = {}
-        self.by_hash: dict[int, list[Summary]] = {}
+        by_key: dict[object, list[Summary]] = {}
         for summary in summaries:
+            if not (summary.id and summary.day):
+                continue
             for key in {(s, p) for s in summary.systems for p in summary.patterns}:
-                self.by_system_pattern.setdefault(key, []).append(summary)
+                by_key.setdefault(key, []).append(summary)
             for h in summary.sketch:
-                self.by_hash.setdefault(h, []).append(summary)
+                by_key.setdefault(h, []).append(summary)
+        self._lists = {key: sorted(found, key=_order) for key, found in by_key.items()}
+        self._orders = {key: [_order(s) for s in found] for key, found in self._lists.items()}
 
-    def similar(self, summary: Summary) -> dict[str, tuple[Summary, list[str]]]:
-        """Other files sharing a system and a pattern with `summary`, or with
-        nearly the same words in title and factors: by path, with the reasons."""
-        candidates = {
-            other.path: other
-            for system in summary.systems
-            for pattern in summary.patterns
-            for other in self.by_system_pattern.get((system, pattern), ())
-        }
-        candidates.update((o.path, o) for h in summary.sketch for o in self.by_hash.get(h, ()))
-        candidates.pop(summary.path, None)
-        found = {}
-        for path, other in candidates.items():
-            reasons = []
-            systems = [s for s in summary.systems if s in other.systems]
-            patterns = [p for p in summary.patterns if p in other.patterns]
-            if systems and patterns:
-                reasons.append(f"{_named('system', systems)} and {_named('pattern', patterns)}")
-            share = resemblance(summary.sketch, other.sketch)
-            if share >= NEARLY_SAME:
-                reasons.append(f"nearly the same words in title and factors ({share:.0%})")
+    def earlier_similar(
+        self, summary: Summary, since: str, limit: int, ignore: set[str]
+    ) -> list[tuple[Summary, list[str]]]:
+        """The `limit` most recent files identified from `since` up to before
+        `summary` that share a system and a pattern with it, or nearly the same
+        words in title and factors, leaving out the ids in `ignore`: with reasons."""
+        keys = [*((s, p) for s in summary.systems for p in summary.patterns), *summary.sketch]
+        newest_first = heapq.merge(
+            *(reversed(self._between(key, since, summary)) for key in keys),
+            key=_order,
+            reverse=True,
+        )
+        found: list[tuple[Summary, list[str]]] = []
+        seen, misses = set(), 0
+        for other in newest_first:
+            if len(found) == limit or misses == LOOKED_AT:
+                break
+            if other.path in seen or other.id in ignore or other.id == summary.id:
+                continue
+            seen.add(other.path)
+            reasons = _reasons(summary, other)
             if reasons:
-                found[path] = (other, reasons)
+                found.append((other, reasons))
+            else:
+                misses += 1
         return found
+
+    def _between(self, key: object, since: str, summary: Summary) -> list[Summary]:
+        orders = self._orders.get(key, [])
+        first = bisect.bisect_left(orders, (since, ""))
+        return self._lists.get(key, [])[first : bisect.bisect_left(orders, _order(summary))]
+
+
+def _order(summary: Summary) -> tuple[str, str]:
+    return summary.day, summary.id
+
+
+def _reasons(summary: Summary, other: Summary) -> list[str]:
+    reasons = []
+    systems = [s for s in summary.systems if s in other.systems]
+    patterns = [p for p in summary.patterns if p in other.patterns]
+    if systems and patterns:
+        reasons.append(f"{_named('system', systems)} and {_named('pattern', patterns)}")
+    shared = len(set(summary.sketch).intersection(other.sketch))
+    if shared >= NEARLY_SAME * max(len(summary.sketch), len(other.sketch)):  # else it cannot be
+        share = resemblance(summary.sketch, other.sketch)
+        if share >= NEARLY_SAME:
+            reasons.append(f"nearly the same words in title and factors ({share:.0%})")
+    return reasons
 
 
 def _named(kind: str, names: list[str]) -> str:

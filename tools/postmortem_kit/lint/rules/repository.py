@@ -74,47 +74,37 @@ def check_unlinked_similar(postmortem: Postmortem, context: Context) -> Iterable
     if not at_least(postmortem, "review"):
         return
     own = summary_of(postmortem)
-    earlier = _earlier_similar(own, context)
-    rejected = _ids(postmortem.get("not_similar"))
-    named = rejected | _ids(postmortem.get("related"))
-    unnamed = [(s, why) for s, why in earlier if s.id not in named]
+    rejected, related = _ids(postmortem.get("not_similar")), _ids(postmortem.get("related"))
+    similar = _earlier_similar(own, context, rejected, MAX_SIMILAR_REPORTED + len(related))
+    unnamed = [(summary, reasons) for summary, reasons in similar if summary.id not in related]
     for summary, reasons in unnamed[:MAX_SIMILAR_REPORTED]:
         yield Problem.at(
             postmortem.position(("related",)),
             f"{summary.id} (identified {summary.day}) shares {'; '.join(reasons)}: "
             "add it to related if it is the same problem, or to not_similar if not",
         )
-    similar = [s for s, _ in earlier if s.id not in rejected]
     if similar and postmortem.get("triage", "prior_similar") is False:
+        summary = similar[0][0]
         yield Problem.at(
             postmortem.position(("triage", "prior_similar")),
-            f"triage.prior_similar is false, but {similar[0].id} (identified "
-            f"{similar[0].day}) is similar: set it to true, or add {similar[0].id} "
-            "to not_similar",
+            f"triage.prior_similar is false, but {summary.id} (identified {summary.day}) is "
+            f"similar: set it to true, or add {summary.id} to not_similar",
         )
 
 
-def _earlier_similar(own: Summary, context: Context) -> list[tuple[Summary, list[str]]]:
+def _earlier_similar(
+    own: Summary, context: Context, ignore: set[str], limit: int
+) -> list[tuple[Summary, list[str]]]:
     """Postmortems identified before `own`, within the window: most recent first."""
-    if not own.day:
-        return []
     window = dt.timedelta(days=context.config.similar_within_days)
     try:
         start = dt.date.fromisoformat(own.day) - window
-    except ValueError:  # not a date: the schema says so
+    except ValueError:  # no date, or not one: the schema says so
         return []
     except OverflowError:  # the window reaches before year 1
         start = dt.date.min
-    found = context.collection.summary_index.similar(own)
-    earlier = [
-        (other, reasons)
-        for other, reasons in found.values()
-        if other.id
-        and other.id != own.id
-        and start.isoformat() <= other.day
-        and (other.day, other.id) < (own.day, own.id)
-    ]
-    return sorted(earlier, key=lambda found: (found[0].day, found[0].id), reverse=True)
+    index = context.collection.summary_index
+    return index.earlier_similar(own, start.isoformat(), limit, ignore)
 
 
 def _ids(value: object) -> set[str]:
