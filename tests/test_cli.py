@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from helpers import FINAL, FINAL_NAME, PROJECT, Repo
+from helpers import FINAL, FINAL_NAME, PROJECT, RULES_OFF, Repo
 
 BROKEN = FINAL.replace("severity: high", "severity: hgh")
 
@@ -186,3 +186,22 @@ def test_parallel_run_finds_what_a_serial_run_finds(repo: Repo, monkeypatch) -> 
     assert serial.out.count("error schema severity") == 3
     assert serial.out.count("error duplicate-id") == 2
     assert serial.out.endswith("13 files checked: 5 errors, 0 warnings.\n")
+
+
+def test_audience_option_then_variable_then_configuration(repo: Repo, monkeypatch) -> None:
+    repo.write("pyproject.toml", RULES_OFF + '[tool.postmortem]\naudience = "public"\n')
+    repo.write(FINAL_NAME, FINAL)  # visibility: internal
+
+    def published(*args: str) -> str:
+        run = repo.run("pages", "--out", "out", *args)
+        assert run.exit_code == 0, run.err
+        return run.out.split("audience ")[-1].rstrip(")\n")
+
+    monkeypatch.delenv("POSTMORTEM_AUDIENCE", raising=False)
+    assert published() == "public"
+    monkeypatch.setenv("POSTMORTEM_AUDIENCE", "restricted")
+    assert published() == "restricted"
+    assert published("--audience", "internal") == "internal"
+    repo.write("pyproject.toml", '[tool.postmortem]\naudience = "everyone"\n')
+    run = repo.run("pages", "--out", "out")
+    assert run.exit_code == 2 and "audience must be one of" in run.err

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from postmortem_kit.format.config import ConfigError
+from postmortem_kit.format.vocabulary import VISIBILITIES
 from postmortem_kit.repository import Repository, load_repository
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -37,4 +38,11 @@ def date_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 today_option = click.option(
     "--today", callback=date_option, metavar="DATE", help="Judge due dates as of DATE."
+)
+
+audience_option = click.option(
+    "--audience",
+    type=click.Choice(VISIBILITIES),
+    help="Who may read it (default: $POSTMORTEM_AUDIENCE, else `audience` in pyproject.toml, "
+    "else internal).",
 )

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from postmortem_kit.cli.common import repository, today_option
+from postmortem_kit.cli.common import audience_option, repository, today_option
 from postmortem_kit.export import FORMATS
-from postmortem_kit.format.vocabulary import VISIBILITIES
 
 
 def _formats_help() -> str:
@@ -26,11 +25,7 @@ def _formats_help() -> str:
     required=True,
     help="Where to write: a folder, or the database file for sqlite.",
 )
-@click.option(
-    "--audience",
-    type=click.Choice(VISIBILITIES),
-    help="Who may read it (default: $POSTMORTEM_AUDIENCE, else the configured one, else internal).",
-)
+@audience_option
 @today_option
 def export(format_name: str, output: Path, audience: str | None, today: dt.date | None) -> None:
     """Export the postmortems an audience may read: tables for analysts,
@@ -42,7 +37,9 @@ def export(format_name: str, output: Path, audience: str | None, today: dt.date 
 
     repo = repository()
     try:
-        result = run_export(repo, format_name, output, choose_audience(audience), today)
+        result = run_export(
+            repo, format_name, output, choose_audience(repo.config.audience, audience), today
+        )
     except (ExportError, SiteError, ConfigError) as e:
         raise click.UsageError(str(e)) from None
     for warning in result.warnings:

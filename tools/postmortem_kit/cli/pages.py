@@ -6,17 +6,12 @@ from pathlib import Path
 
 import click
 
-from postmortem_kit.cli.common import repository
-from postmortem_kit.format.vocabulary import VISIBILITIES
+from postmortem_kit.cli.common import audience_option, repository
 
 
 @click.command()
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write to.")
-@click.option(
-    "--audience",
-    type=click.Choice(VISIBILITIES),
-    help="Who may read it (default: $POSTMORTEM_AUDIENCE, else internal).",
-)
+@audience_option
 def pages(out: Path, audience: str | None) -> None:
     """Write the site's pages as Markdown, for a builder other than MkDocs."""
     from postmortem_kit.format.config import ConfigError
@@ -24,7 +19,7 @@ def pages(out: Path, audience: str | None) -> None:
 
     repo = repository()
     try:
-        content = load_site(repo, choose_audience(audience))
+        content = load_site(repo, choose_audience(repo.config.audience, audience))
     except (SiteError, ConfigError) as e:
         raise click.UsageError(str(e)) from None
     for warning in content.warnings:

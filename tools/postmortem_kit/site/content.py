@@ -40,9 +40,11 @@ class SiteContent(NamedTuple):
     attachments: list[str]  # files that published postmortems link to, from the root
 
 
-def choose_audience(configured: str | None) -> str:
-    """The audience: $POSTMORTEM_AUDIENCE, else the configured one, else internal."""
-    audience = os.environ.get(AUDIENCE_VARIABLE) or configured or DEFAULT_AUDIENCE
+def choose_audience(configured: str | None, explicit: str | None = None) -> str:
+    """The audience: the command's own option, else $POSTMORTEM_AUDIENCE, else
+    the configured one (the plugin's option, or `audience` in pyproject.toml),
+    else internal."""
+    audience = explicit or os.environ.get(AUDIENCE_VARIABLE) or configured or DEFAULT_AUDIENCE
     if audience not in VISIBILITIES:
         raise SiteError(
             f"audience '{audience}' is not one of {', '.join(VISIBILITIES)} "
