@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from postmortem_kit.cli import actions, export, info, lint, new, pages
+from postmortem_kit.cli import actions, export, info, lint, new, pages, similar
 from postmortem_kit.cli.common import EXIT_CLEAN, EXIT_USAGE
 
 
@@ -24,6 +24,7 @@ for command in (
     pages.pages,
     actions.actions,
     export.export,
+    similar.similar,
     info.template,
     info.rules,
     info.taxonomy,
