@@ -47,8 +47,9 @@ fuzz: $(STAMP)  ## hostile inputs: lint and the site never crash or hang (make f
 	$(BIN)/python fuzz/hostile.py --files 100000 $(ARGS)
 
 explore: $(STAMP)  ## export this repository's postmortems to SQLite and open them in Datasette
+	test -x $(BIN)/datasette || $(BIN)/pip install --quiet -e '.[explore]'
 	$(BIN)/postmortem export --format sqlite --output site-data/postmortems.db
-	$(BIN)/datasette serve site-data/postmortems.db --metadata site-data/metadata.json --host 127.0.0.1
+	$(BIN)/datasette serve site-data/postmortems.db --metadata site-data/postmortems.metadata.json --host 127.0.0.1
 
 clean:
 	rm -rf $(VENV) site site-data bench/out

@@ -1,6 +1,6 @@
 """Imports point one way through the flow, as the README's layout says.
 
-format <- git <- repository <- lint <- site <- site.mkdocs <- cli: a module
+format <- git <- repository <- similarity <- lint <- site <- export <- site.mkdocs <- cli: a module
 imports only from its own layer and the layers before it; nothing imports the
 CLI; the site's core does not import MkDocs.
 """
@@ -21,8 +21,8 @@ LAYERS = [
     ("postmortem_kit.similarity",),
     ("postmortem_kit.lint",),
     ("postmortem_kit.site", "postmortem_kit.sanitize"),
-    ("postmortem_kit.site.mkdocs", "postmortem_kit.mkdocs_plugin"),
     ("postmortem_kit.export",),
+    ("postmortem_kit.site.mkdocs", "postmortem_kit.mkdocs_plugin"),
     ("postmortem_kit.cli",),
 ]
 

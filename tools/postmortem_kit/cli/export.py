@@ -23,7 +23,7 @@ def _formats_help() -> str:
     "--output",
     type=click.Path(path_type=Path),
     required=True,
-    help="Where to write: a folder, or the database file for sqlite.",
+    help="Where to write: a folder for csv, avid, atlas and aiid; a file for jsonl and sqlite.",
 )
 @audience_option
 @today_option

@@ -3,9 +3,13 @@ repository take. Every format starts from `site.content.load_published`, so an
 export never holds a postmortem, or an id, that the same audience's site
 would not show.
 
-Each format is a module of this package with `write(aggregate, output) ->
-list[Path]`; `FORMATS` lists them. The disclosure formats (records for public
-databases) take only postmortems that are public and marked for disclosure.
+Each format is a module of this package with `check_output(output)`, which
+refuses a path before anything is read, and `write(aggregate, output) ->
+list[Path]`; `FORMATS` lists them. Where and how every format writes is
+`output.py`'s to say; the text every format takes from a postmortem is in
+`text.py`. The disclosure formats (records for public databases) take only
+postmortems that are public and marked for disclosure; what they share is in
+`disclosure.py`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from postmortem_kit.site.aggregate import Aggregate, Incident
 # format -> what it writes, for --help
 FORMATS = {
     "csv": "a folder with one CSV file per table",
-    "jsonl": "one postmortem per line",
+    "jsonl": "one file, one postmortem per line",
     "sqlite": "a SQLite database with full-text search, and Datasette metadata",
     "avid": "one AVID report (JSON) per disclosed postmortem",
     "atlas": "one MITRE ATLAS case study (YAML) per disclosed postmortem",
@@ -70,13 +74,14 @@ def export(
             f"--audience {PUBLIC}, which takes only postmortems with `visibility: public` "
             "and `disclosure.public: true`"
         )
-    published = load_published(repository, audience, today)
+    module = importlib.import_module(f"{__name__}.{format_name}")
+    module.check_output(output)  # before the postmortems are read
+    published = load_published(repository, audience, today, parallel=True)
     aggregate = published.aggregate
     if format_name in DISCLOSURE_FORMATS:  # and links only between those
         disclosed = [i.postmortem for i in aggregate.incidents if is_disclosed(i)]
         aggregate = Aggregate.of(
             Collection(disclosed), aggregate.taxonomy, PUBLIC, aggregate.today, aggregate.history
         )
-    module = importlib.import_module(f"{__name__}.{format_name}")
     files: list[Path] = module.write(aggregate, output)
     return Exported(files, len(aggregate.incidents), published.warnings)

@@ -6,9 +6,9 @@ import datetime as dt
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from postmortem_kit.format.collection import (
     Collection,
@@ -120,42 +120,54 @@ class _Job(NamedTuple):
 
 
 PARALLEL_FROM = 400  # below this, starting worker processes costs more than it saves
-_job: _Job | None = None  # the job a worker process runs, set as it starts
+T = TypeVar("T")
+R = TypeVar("R")
+_task: Callable[[Any], list[Any]] | None = None  # what a forked worker runs
 
 
-def _lint_files(paths: list[Path], job: _Job) -> list[Finding]:
-    """Read and lint each file; a large run is shared out over the CPU cores.
+def shared_out(task: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
+    """`task` over `items` in batches, shared out over the CPU cores.
 
-    Workers are forked, so they inherit the taxonomy, the compiled schema and
-    the id index instead of rebuilding them, and send back only findings.
+    The workers are forked: they inherit `task` with what it closes over (the
+    taxonomy, the compiled schema, the collection) instead of rebuilding it,
+    and send back only each batch's results, in order. A small run, or a
+    system without fork, runs here.
     """
     import multiprocessing as mp  # only a large run needs it
 
+    global _task
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(paths) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        return _lint_batch(paths, job)
-    batches = [paths[i : i + 100] for i in range(0, len(paths), 100)]
-    with mp.get_context("fork").Pool(workers, initializer=_start_worker, initargs=(job,)) as pool:
-        return [finding for found in pool.imap(_lint_batch, batches) for finding in found]
+    if workers < 2 or len(items) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        return task(list(items))
+    size = -(-len(items) // (workers * 4))
+    batches = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    _task = task
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            return [result for results in pool.imap(_run_batch, batches) for result in results]
+    finally:
+        _task = None
 
 
-def _start_worker(job: _Job) -> None:
-    global _job
-    _job = job
+def _run_batch(batch: list[Any]) -> list[Any]:
+    assert _task is not None, "a worker runs a batch only when forked by shared_out"
+    return _task(batch)
 
 
-def _lint_batch(paths: list[Path], job: _Job | None = None) -> list[Finding]:
-    job = job or _job
-    assert job is not None, "a worker runs a batch only after _start_worker"
-    return [
-        finding
-        for path in paths
-        for finding in lint_postmortem(
-            read_postmortem(path, display_path(path, job.base), root=job.root),
-            job.context,
-            job.selection,
-        )
-    ]
+def _lint_files(paths: list[Path], job: _Job) -> list[Finding]:
+    """Read and lint each file; a large run is shared out over the CPU cores."""
+    return shared_out(
+        lambda batch: [
+            finding
+            for path in batch
+            for finding in lint_postmortem(
+                read_postmortem(path, display_path(path, job.base), root=job.root),
+                job.context,
+                job.selection,
+            )
+        ],
+        paths,
+    )
 
 
 def lint_postmortem(

@@ -11,11 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from postmortem_kit.format.collection import Collection, find_postmortem_files, load_collection
+from postmortem_kit.format.collection import (
+    Collection,
+    bulk_reading,
+    find_postmortem_files,
+    load_collection,
+)
 from postmortem_kit.format.read import Postmortem
 from postmortem_kit.format.vocabulary import DEFAULT_AUDIENCE, VISIBILITIES
 from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory
-from postmortem_kit.lint.runner import accepts, lint_context
+from postmortem_kit.lint.runner import PARALLEL_FROM, accepts, lint_context, shared_out
 from postmortem_kit.lint.selection import Selection
 from postmortem_kit.repository import Repository
 from postmortem_kit.site.aggregate import Aggregate, Incident, is_visible
@@ -38,6 +43,7 @@ class SiteContent(NamedTuple):
     warnings: list[str]  # postmortems left out and links not published, with why
     history: dict[str, FileHistory]  # by postmortem path
     attachments: list[str]  # files that published postmortems link to, from the root
+    aggregate: Aggregate  # what the pages show, for the downloads (`export.downloads`)
 
 
 def choose_audience(configured: str | None, explicit: str | None = None) -> str:
@@ -64,29 +70,57 @@ class Published(NamedTuple):
 
 
 def load_published(
-    repository: Repository, audience: str, today: dt.date | None = None, with_history: bool = True
+    repository: Repository,
+    audience: str,
+    today: dt.date | None = None,
+    with_history: bool = True,
+    parallel: bool = False,
 ) -> Published:
     """The one place that decides what an audience reads: the site, the
-    pages and every export start here."""
+    pages and every export start here.
+
+    With `parallel`, a large repository is read and linted over the CPU cores
+    by forked workers, as `postmortem lint` does (the exports ask for it; a
+    site build, which may run beside `mkdocs serve`'s threads, does not).
+    """
     root = repository.root
     today = today or dt.date.today()
-    collection = load_collection(find_postmortem_files(repository.postmortems_dir), root, root)
-    context = lint_context(repository, collection, today)
-    selection = Selection.of(repository.config)
-    accepted, warnings = [], []
-    for pm in (pm for pm in collection.postmortems if is_visible(pm, audience)):
-        if accepts(pm, context, selection):
-            accepted.append(pm)
+    files = find_postmortem_files(repository.postmortems_dir)
+    with bulk_reading():
+        if parallel:
+            collection = Collection(
+                shared_out(
+                    lambda batch: list(load_collection(batch, root, root).postmortems), files
+                )
+            )
         else:
-            warnings.append(f"{pm.path}: left out; `postmortem lint {pm.path}` says why")
+            collection = load_collection(files, root, root)
+        context = lint_context(repository, collection, today)
+        selection = Selection.of(repository.config)
+        shown = [pm for pm in collection.postmortems if is_visible(pm, audience)]
+        if parallel and len(shown) >= PARALLEL_FROM:
+            collection.summary_index  # noqa: B018 -- built once, before the workers fork
+            # the workers have the postmortems already: they get their numbers
+            verdicts = shared_out(
+                lambda batch: [accepts(shown[i], context, selection) for i in batch],
+                range(len(shown)),
+            )
+        else:
+            verdicts = [accepts(pm, context, selection) for pm in shown]
+    accepted = [pm for pm, ok in zip(shown, verdicts, strict=True) if ok]
+    warnings = [
+        f"{pm.path}: left out; `postmortem lint {pm.path}` says why"
+        for pm, ok in zip(shown, verdicts, strict=True)
+        if not ok
+    ]
     history = repository.history if with_history else None
     if history and history.shallow:
         warnings.append(SHALLOW_WARNING)
-    files = history.by_display_path(root) if history else {}
-    aggregate = Aggregate.of(Collection(accepted), repository.taxonomy, audience, today, files)
+    by_path = history.by_display_path(root) if history else {}
+    aggregate = Aggregate.of(Collection(accepted), repository.taxonomy, audience, today, by_path)
     published = {i.postmortem.path for i in aggregate.incidents}
     left_out = [pm for pm in collection.postmortems if pm.path not in published]
-    return Published(aggregate, left_out, warnings, files)
+    return Published(aggregate, left_out, warnings, by_path)
 
 
 def load_site(
@@ -113,6 +147,7 @@ def load_site(
         published.warnings + attachments.warnings,
         published.history,
         attachments.files,
+        aggregate,
     )
 
 
@@ -123,7 +158,7 @@ def incidents_json(content: SiteContent, url_of: Callable[[str], str]) -> str:
             "id": i.id,
             "url": url_of(i.page),
             "path": i.postmortem.path,
-            "history": _history_record(content.history.get(i.postmortem.path)),
+            "history": history_record(content.history.get(i.postmortem.path)),
             "front_matter": i.data,
         }
         for i in content.incidents
@@ -136,7 +171,7 @@ def incidents_json(content: SiteContent, url_of: Callable[[str], str]) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _history_record(history: FileHistory | None) -> dict[str, object] | None:
+def history_record(history: FileHistory | None) -> dict[str, object] | None:
     if history is None:
         return None  # outside git, or not committed yet
     return {

@@ -24,6 +24,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from postmortem_kit.export.downloads import DOWNLOADS, download_files
 from postmortem_kit.format.collection import bulk_reading
 from postmortem_kit.format.config import ConfigError
 from postmortem_kit.format.vocabulary import VISIBILITIES
@@ -52,6 +53,8 @@ EXTENSIONS = ["tables", "toc"]
 class PostmortemsConfig(Config):
     audience = c.Optional(c.Choice(VISIBILITIES))
     history = c.Type(bool, default=True)  # created, updated, contributors from git
+    # files beside incidents.json: `csv` incidents.csv, `sqlite` incidents.db
+    downloads = c.ListOfItems(c.Choice(tuple(DOWNLOADS)), default=[])
 
 
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
@@ -88,6 +91,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             config.nav = _nav(NAV) + sorted(own)
         json_text = incidents_json(content, lambda page: generated[page].url)
         files.append(File.generated(config, "incidents.json", content=json_text))
+        for name, data in download_files(content.aggregate, self.config.downloads).items():
+            if files.get_file_from_path(name) is not None:
+                raise PluginError(
+                    f"postmortems: {name} in {config.docs_dir} would hide the download "
+                    "of that name: rename or move it"
+                )
+            files.append(File.generated(config, name, content=data))
         files.append(File.generated(config, STYLESHEET, content=STYLE))
         self.content = content
         self.generated = GeneratedHtml(
