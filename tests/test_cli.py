@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from helpers import FINAL, FINAL_NAME, PROJECT, RULES_OFF, Repo
 
 BROKEN = FINAL.replace("severity: high", "severity: hgh")
@@ -205,3 +206,15 @@ def test_audience_option_then_variable_then_configuration(repo: Repo, monkeypatc
     repo.write("pyproject.toml", '[tool.postmortem]\naudience = "everyone"\n')
     run = repo.run("pages", "--out", "out")
     assert run.exit_code == 2 and "audience must be one of" in run.err
+
+
+@pytest.mark.parametrize("output_format", ["text", "github"])
+def test_findings_never_send_terminal_sequences(repo: Repo, output_format: str) -> None:
+    """Messages quote what authors wrote: escape sequences, carriage returns and
+    bidirectional overrides are shown, not acted on."""
+    payload = r"\e]0;owned\a\e[2J\r\u202eok"  # YAML's escapes: ESC, BEL, CR, RLO
+    repo.write(FINAL_NAME, FINAL.replace("severity: high", f'severity: "{payload}"'))
+    run = repo.run("lint", "--format", output_format)
+    assert run.exit_code == 1
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", run.out)
+    assert "\\x1b]0;owned\\x07\\x1b[2J" in run.out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 
@@ -551,10 +552,16 @@ def test_similar_table(repo: Repo) -> None:
 def test_the_table_prints_no_escape_sequences() -> None:
     from postmortem_kit.cli.similar import _table
 
-    match = Match("AIPM-2025-002", "Title \x1b]0;owned\x07 \x1b[2J", 0.5, ("same system: \x9bx",))
+    match = Match(
+        "AIPM-2025-002",
+        "Title \x1b]0;owned\x07 \x1b[2J \u202egnp.exe",
+        0.5,
+        ("same system: \x9bx", "same system: chat\nFAKE LINE"),
+    )
     table = _table("AIPM-2025-001", [match], 2, "internal")
-    assert "\x1b" not in table and "\x07" not in table and "\x9b" not in table
-    assert "Title \N{REPLACEMENT CHARACTER}]0;owned" in table
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", table)
+    assert "Title \\x1b]0;owned\\x07 \\x1b[2J \\u202egnp.exe" in table
+    assert "chat\\nFAKE LINE" in table
 
 
 def test_similar_bad_input(repo: Repo) -> None:

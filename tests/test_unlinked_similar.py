@@ -161,3 +161,17 @@ def test_a_bad_setting_is_a_usage_error(repo: Repo, setting: str) -> None:
     assert run.exit_code == 2
     assert "pyproject.toml: [tool.postmortem]" in run.err
     assert setting.split()[0] in run.err
+
+
+def test_a_file_of_thousands_of_systems_and_patterns_stays_small_in_the_index() -> None:
+    """The index holds a key per pair of system and pattern: an invalid file
+    must not make millions of them (a 110 KB file once took 4 GB)."""
+    from postmortem_kit.format.read import parse_postmortem
+    from postmortem_kit.format.summary import SummaryIndex, summary_of
+
+    names = [f"s{i}" for i in range(3000)]
+    causes = "".join(f"  - pattern: p{i}\n" for i in range(3000))
+    text = f"---\nid: AIPM-2025-001\nidentified: 2025-01-01\nsystems: [{', '.join(names)}]\n"
+    summary = summary_of(parse_postmortem(f"{text}root_causes:\n{causes}---\n".encode(), "x.md"))
+    assert len(summary.systems) * len(summary.patterns) <= 500
+    assert len(SummaryIndex([summary])._lists) <= 500 + len(summary.sketch)

@@ -3,12 +3,14 @@ needs only when it runs (pre-commit starts `postmortem lint` on every commit).""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import click
 
 from postmortem_kit.cli import actions, export, info, lint, new, pages, similar
 from postmortem_kit.cli.common import EXIT_CLEAN, EXIT_USAGE
+from postmortem_kit.format.findings import printable
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,7 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("Aborted.", err=True)
         return EXIT_USAGE
     except click.ClickException as e:
-        e.show()
+        shown = io.StringIO()
+        e.show(file=shown)  # messages quote file names and values: escape what a terminal runs
+        click.echo("\n".join(map(printable, shown.getvalue().split("\n"))), err=True, nl=False)
         return EXIT_USAGE
     except SystemExit as e:
         return int(e.code or 0)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from postmortem_kit.cli.common import audience_option, repository
+from postmortem_kit.format.findings import printable
 from postmortem_kit.format.vocabulary import VISIBILITIES
 
 if TYPE_CHECKING:
@@ -132,8 +132,4 @@ def _table(target: str, matches: list[Match], compared: int, audience: str) -> s
     for rank, m in enumerate(matches, start=1):
         lines.append(f"{rank:>{rank_width}}  {m.id:<{id_width}}  {m.score:.3f}  {m.title}")
         lines += [f"{indent}- {reason}" for reason in m.reasons]
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", "\n".join(lines)) + "\n"
-
-
-# Titles and system names are the authors' text: no terminal escape sequences
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+    return "\n".join(printable(line) for line in lines) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 ERROR = "error"
@@ -19,3 +20,15 @@ class Finding(NamedTuple):
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
+
+
+# Characters a terminal or a log viewer acts on instead of showing: control
+# characters (escape sequences, carriage returns), line separators and the
+# bidirectional overrides that make text read other than it is (CVE-2021-42574).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with what a terminal would act on shown as escapes (`\\x1b`, `\\u202e`):
+    messages quote what authors wrote."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)

@@ -53,6 +53,11 @@ def id_pattern(prefix: str = DEFAULT_ID_PREFIX) -> str:
     return rf"^{prefix}-[0-9]{{4}}-[0-9]{{{fewest},{most}}}$"
 
 
+# The largest count the format takes: more people than there are, and well within
+# the 64-bit integers that SQLite and most tools hold.
+MAX_COUNT = 10**10
+
+
 def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict[str, Any]:
     pattern_slugs = list(taxonomy.patterns)
     date = {"type": "string", "pattern": DATE, "format": "date"}
@@ -94,7 +99,11 @@ def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict
         "triage": _object({q: {"type": "boolean"} for q in TRIAGE}),
         "impact": _object(
             {
-                "users_affected": {"type": ["integer", "null"], "minimum": 0},
+                "users_affected": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "maximum": MAX_COUNT,
+                },
                 "data_exposed": texts,
                 "downtime_minutes": {"type": "number", "minimum": 0},
             }
@@ -161,7 +170,10 @@ def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict
                     "type": "array",
                     "items": {"type": "string", "pattern": r"^LLM(0[1-9]|10):2025$"},
                 },
-                "aiid": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                "aiid": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
+                },
                 "links": {
                     "type": "array",
                     "items": _object(

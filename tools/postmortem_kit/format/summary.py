@@ -28,8 +28,10 @@ from postmortem_kit.format.read import (
     read_id_only,
     read_regular_file,
 )
+from postmortem_kit.format.vocabulary import MAX_SYSTEMS, SYSTEM_NAME_LENGTH
 
 SKETCH_SIZE = 16
+MAX_PATTERNS = 10  # of a file's root-cause patterns, those summarised (the taxonomy has 6)
 # Texts whose estimated share of common words is at least this are "nearly the
 # same": a paraphrase shares far fewer, a copy with a few words changed more.
 NEARLY_SAME = 0.6
@@ -94,12 +96,16 @@ def summary_of(postmortem: Postmortem) -> Summary:
     causes = data.get("root_causes")
     causes = [c for c in causes if isinstance(c, dict)] if isinstance(causes, list) else []
     texts = [data.get("title"), *(c.get("factor") for c in causes)]
+    systems = [s for s in _texts(data.get("systems")) if len(s) <= SYSTEM_NAME_LENGTH]
+    patterns = dict.fromkeys(p for c in causes if isinstance(p := c.get("pattern"), str))
+    # bounded as the schema bounds a valid file: an invalid one is summarised too,
+    # and the index holds a key for each pair of system and pattern
     return Summary(
         postmortem.path,
         _text(data.get("id")),
         _text(data.get("identified")),
-        _texts(data.get("systems")),
-        tuple(dict.fromkeys(p for c in causes if isinstance(p := c.get("pattern"), str))),
+        tuple(systems[:MAX_SYSTEMS]),
+        tuple([p for p in patterns if len(p) <= SYSTEM_NAME_LENGTH][:MAX_PATTERNS]),
         sketch(" ".join(t for t in texts if isinstance(t, str))),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from postmortem_kit.format.findings import printable
 from postmortem_kit.lint.runner import LintResult
 
 JSON_VERSION = 1
@@ -21,7 +22,8 @@ def summary(result: LintResult) -> str:
 
 def report_text(result: LintResult, out: TextIO) -> None:
     for f in result.findings:
-        out.write(f"{f.path}:{f.line}:{f.column}: {f.level} {f.rule} {f.message}\n")
+        line = f"{f.path}:{f.line}:{f.column}: {f.level} {f.rule} {f.message}"
+        out.write(printable(line) + "\n")
     out.write(summary(result) + "\n")
 
 
@@ -46,7 +48,7 @@ def report_github(result: LintResult, out: TextIO) -> None:
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _property(text: str) -> str:
