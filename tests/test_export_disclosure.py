@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
+import unicodedata
 import warnings
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,12 @@ from helpers import PROJECT, Repo, postmortem
 from postmortem_kit.export import ExportError, aiid, atlas, avid
 from postmortem_kit.export.disclosure import mapping_tables
 from postmortem_kit.export.output import MARKER
-from postmortem_kit.export.text import WITHHELD, section_text
+from postmortem_kit.export.text import (
+    WITHHELD,
+    narrative,
+    section_text,
+    withhold_hidden_ids,
+)
 from postmortem_kit.format.collection import Collection
 from postmortem_kit.format.read import parse_postmortem
 from postmortem_kit.format.taxonomy import (
@@ -451,6 +458,28 @@ def test_aiid_record_fills_what_it_knows_and_says_what_it_does_not(tmp_path: Pat
     assert set(record["to_fill_in"]) == {k for k, v in submission.items() if v in ("", [])}
 
 
+def test_aiid_limits_hold_for_the_text_with_ids_withheld(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WITHHELD is longer than an id: AIID's limits are measured once it replaces them."""
+    names = "Two earlier incidents, AIPM-2025-008 and AIPM-2025-009, went the same way."
+    longer = 2 * (len(WITHHELD) - len("AIPM-2025-009"))  # what withholding both adds
+    filler = "It " + "a" * (aiid.DESCRIPTION_LENGTH + 1 - longer - len(names) - 5) + "."
+    paragraph = f"{names} {filler}"
+    assert len(paragraph) + longer == aiid.DESCRIPTION_LENGTH + 1  # fits until withheld
+    text = disclosed("AIPM-2025-001").replace("For eight days", f"{paragraph}\n\nFor eight", 1)
+    aggregate = aggregate_of(text)
+    raw = narrative(only(aggregate).postmortem, aiid.TEXT_SECTIONS)
+    monkeypatch.setattr(aiid, "TEXT_LENGTH", (80, len(raw) + 1))  # fits until withheld
+    record = aiid.submission(aggregate, only(aggregate))
+    submission = record["submission"]
+    assert "AIPM-2025-009" not in json.dumps(record)
+    assert len(submission["text"]) == len(raw) + longer
+    assert "text" in record["to_fill_in"]  # too long for AIID, once withheld
+    assert submission["description"] == names.replace("AIPM-2025-008", WITHHELD).replace(
+        "AIPM-2025-009", WITHHELD
+    )  # the first sentence alone fits
+    assert len(submission["description"]) <= aiid.DESCRIPTION_LENGTH
+
+
 def test_section_text_stops_at_the_next_heading_not_in_a_fence() -> None:
     text = postmortem("AIPM-2025-001").replace(
         "every index rebuild on an evaluation.\n",
@@ -551,6 +580,45 @@ def test_a_restricted_canary_appears_in_no_export(repo: Repo) -> None:
     check_case_study((repo.path / "atlas" / "AIPM-2025-001.yaml").read_text())
 
 
+SLUG = "resume-screening-model-ranks-career-gaps-down"
+
+
+@pytest.mark.parametrize(
+    ("text", "withheld"),
+    [
+        ("as in aipm-2025-003, again", "as in [not disclosed], again"),
+        ("as in AIPM\\-2025\\-003 (escaped)", "as in [not disclosed] (escaped)"),
+        ("AIPM\u20112025\u2011003 and Aipm\u20132025\u2014003", f"{WITHHELD} and {WITHHELD}"),
+        ("AIPM\u22122025\uff0d003; AIPM&#45;2025&#x2D;003", f"{WITHHELD}; {WITHHELD}"),
+        (f"[see](../2025/AIPM-2025-003-{SLUG}.md).", "[see](../2025/[not disclosed])."),
+        (
+            f"https://wiki.example/AIPM-2025-003-{SLUG}.html#impact",
+            f"https://wiki.example/{WITHHELD}#impact",
+        ),
+        ("AIPM\\-2025\\-003\\-resume\\_screening\\_model.md", WITHHELD),
+        (
+            "AIPM-2025-003.json, AIPM-2025-003-like, AIPM-2025-003.",
+            f"{WITHHELD}, {WITHHELD}, {WITHHELD}.",
+        ),
+        ("AIPM-2025-001\u2013AIPM-2025-003-x.md", f"AIPM-2025-001\u2013{WITHHELD}"),
+        # shown ids, in any spelling, and other identifiers stay as written
+        ("aipm-2025-001, AIPM\\-2025\\-001-refunds.md", None),
+        ("CVE-2024-12345.json, GHSA-2025-003, CVE\u20112024\u201112345", None),
+    ],
+)
+def test_a_hidden_id_is_withheld_as_it_reads(text: str, withheld: str | None) -> None:
+    aggregate = aggregate_of(disclosed("AIPM-2025-001"))
+    assert withhold_hidden_ids(text, aggregate) == (withheld or text)
+    assert withhold_hidden_ids({"k": [text]}, aggregate) == {"k": [withheld or text]}
+
+
+def test_every_unicode_dash_reads_as_a_hyphen() -> None:
+    from postmortem_kit.export.text import DASHES
+
+    dashes = {chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Pd"}
+    assert dashes <= set(DASHES) and "\u2212" in DASHES  # and the minus sign
+
+
 @pytest.mark.parametrize("audience", ["internal", "restricted"])
 def test_disclosure_formats_refuse_another_audience(repo: Repo, audience: str) -> None:
     for name in FORMATS:
@@ -569,8 +637,7 @@ def test_output_folder_is_new_empty_or_an_earlier_export(tmp_path: Path) -> None
     folder = tmp_path / "out"
     folder.mkdir()
     aiid.write(aggregate, folder)  # empty: fine
-    (folder / "AIPM-2024-009.json").write_text("{}")  # a stale record of an earlier export
-    assert [p.name for p in aiid.write(aggregate, folder)] == ["AIPM-2025-001.json"]
+    assert [p.name for p in aiid.write(aggregate, folder)] == ["AIPM-2025-001.json"]  # ours
     assert sorted(p.name for p in folder.iterdir()) == [MARKER, "AIPM-2025-001.json"]
 
     with pytest.raises(ExportError, match="did not write"):  # another format's folder
@@ -594,6 +661,47 @@ def test_output_folder_is_new_empty_or_an_earlier_export(tmp_path: Path) -> None
     with pytest.raises(ExportError, match="is a symbolic link"):
         aiid.write(aggregate, tmp_path / "link")
     assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CVE-2024-12345.json",  # shaped like a record of ours
+        "AIPM-2024-009.json",  # and even named after an id of ours
+        ".AIPM-2024-009.json.0123456789ab.tmp",  # or like a temporary file of ours
+    ],
+)
+def test_a_file_the_export_did_not_write_is_never_removed(tmp_path: Path, name: str) -> None:
+    aggregate = aggregate_of(disclosed("AIPM-2025-001"))
+    folder = tmp_path / "out"
+    aiid.write(aggregate, folder)
+    assert (folder / MARKER).read_text(encoding="utf-8") == "aiid\nAIPM-2025-001.json\n"
+    (folder / name).write_text("mine")
+    with pytest.raises(ExportError, match=f"holds {re.escape(name)}, which .* did not write"):
+        aiid.write(aggregate, folder)
+    assert (folder / name).read_text() == "mine"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([MARKER, "AIPM-2025-001.json", name])
+
+
+def test_only_the_files_the_marker_lists_are_the_exports(tmp_path: Path) -> None:
+    aggregate = aggregate_of(disclosed("AIPM-2025-001"))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    # an earlier version's marker names no file: what the folder holds is not ours
+    (folder / MARKER).write_text("aiid\n")
+    (folder / "AIPM-2024-009.json").write_text("{}")
+    with pytest.raises(ExportError, match="holds AIPM-2024-009.json"):
+        aiid.write(aggregate, folder)
+    assert (folder / "AIPM-2024-009.json").read_text() == "{}"
+    (folder / "AIPM-2024-009.json").unlink()
+    aiid.write(aggregate, folder)  # the marker alone: fine, and now it lists the file
+    assert (folder / MARKER).read_text() == "aiid\nAIPM-2025-001.json\n"
+    # a name the format never writes is not ours, even where the marker lists it
+    (folder / MARKER).write_text("aiid\nAIPM-2025-001.json\nnotes.txt\n")
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(ExportError, match="holds notes.txt"):
+        aiid.write(aggregate, folder)
+    assert (folder / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.parametrize("module", [avid, atlas, aiid], ids=FORMATS)

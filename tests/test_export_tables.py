@@ -30,6 +30,14 @@ TODAY = "2026-01-01"
 RESTRICTED_CANARY = "zqxrestricted4417"  # one word: the full-text index keeps it whole
 INTERNAL_CANARY = "zqxinternal5521"
 HIDDEN_ID = "AIPM-2025-003"
+SLUG_CANARY = "zqxslug7781"  # in the restricted file's name: a link to it must not show it
+HIDDEN_FILE = f"{HIDDEN_ID}-{SLUG_CANARY}-pricing.md"
+# The hidden id as it reads once rendered: lower case, hyphens escaped for
+# Markdown, a non-breaking hyphen, an en dash, an HTML reference; and a link to its file.
+HIDDEN_SPELLINGS = (
+    "aipm-2025-003, AIPM\\-2025\\-003, AIPM\u20112025\u2011003, AIPM\u20132025\u2013003, "
+    f"AIPM&#45;2025&#45;003 and [the other](https://wiki.example/{HIDDEN_FILE})"
+)
 NARRATIVE_WORD = "quetzalcoatlite"  # in a narrative section, not in the summary
 HUGE = 300_000  # characters of one narrative: over csv's default field limit and Excel's cell
 TABLE_NAMES = ("postmortems", "actions", "root_causes", "controls", "approvals", "references")
@@ -58,6 +66,7 @@ def corpus(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> Repo:
     first = front_matter_line(first, f"related: [{HIDDEN_ID}, AIPM-2025-004]")
     first = front_matter_line(first, f"not_similar: [{HIDDEN_ID}]")
     first = body_line(first, "Root cause analysis", f"Compare {HIDDEN_ID}. A {NARRATIVE_WORD}.")
+    first = body_line(first, "Impact", f"As in {HIDDEN_SPELLINGS}.")
     repo.write("postmortems/2025/AIPM-2025-001-refunds.md", first)
 
     hostile = postmortem(
@@ -86,7 +95,7 @@ def corpus(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> Repo:
         visibility="visibility: restricted",
     )
     restricted = body_line(restricted, "Impact", f"{RESTRICTED_CANARY} in the body.")
-    repo.write(f"postmortems/2025/{HIDDEN_ID}-restricted.md", restricted)
+    repo.write(f"postmortems/2025/{HIDDEN_FILE}", restricted)
 
     fourth = postmortem(
         "AIPM-2025-004", severity="severity: near-miss", visibility="visibility: public"
@@ -379,7 +388,7 @@ def test_csv_tables_join_and_neutralise_formulas(corpus: Repo, out: Path) -> Non
     assert hostile["title"] == "'" + HOSTILE_TITLE[1:-1].replace("''", "'")
     assert hostile["reported_by"] == "'+SUM(1+1)"
     assert hostile["summary"].startswith("'=cmd|")
-    assert hostile["tags"] == "'=1+1;@handle;-minus"
+    assert hostile["tags"] == "'=1+1;'@handle;'-minus"  # each item neutralised
     assert split_list(hostile["systems"]) == ["support-assistant", "a;b\\c system"]
     assert len(hostile["narrative"]) > HUGE
     assert hostile["triage_direct_harm"] == "true"
@@ -394,6 +403,28 @@ def test_csv_tables_join_and_neutralise_formulas(corpus: Repo, out: Path) -> Non
         for row in rows:
             for value in row.values():
                 assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value[:40]
+
+
+def test_every_item_of_a_list_cell_is_neutralised() -> None:
+    from postmortem_kit.export.csv import cell, split_list
+    from postmortem_kit.export.tables import LIST
+
+    items = ["ok", '=HYPERLINK("https://evil.example")', "a;=1+1", "\\;x", "@a\\b", "-1"]
+    text = cell(items, LIST)
+    assert text == ("ok;'=HYPERLINK(\"https://evil.example\");a\\;'=1+1;\\\\\\;x;'@a\\\\b;'-1")
+    # a spreadsheet that splits the cell at every `;` finds no formula either
+    triggers = ("=", "+", "-", "@", "\t", "\r")
+    assert not [part for part in text.split(";") if part.startswith(triggers)]
+    # and the cell splits back into its items, a neutralised one with its `'`
+    assert split_list(text) == [
+        "ok",
+        '\'=HYPERLINK("https://evil.example")',
+        "a;'=1+1",
+        "\\;x",
+        "'@a\\b",
+        "'-1",
+    ]
+    assert split_list(cell(["plain", "a\\;b"], LIST)) == ["plain", "a\\;b"]
 
 
 def test_jsonl_one_postmortem_per_line(corpus: Repo, out: Path) -> None:
@@ -446,6 +477,14 @@ def database_text(path: Path) -> str:
     return "\n".join(values)
 
 
+def rendered(text: str) -> str:
+    """`text` in lower case, with what renders as a hyphen made one (as in
+    HIDDEN_SPELLINGS, JSON escapes included): an id spelled otherwise is found."""
+    for spelling in ("\\\\-", "\\-", "\\u2011", "\\u2013", "&#45;", "\u2011", "\u2013"):
+        text = text.replace(spelling, "-")
+    return text.lower()
+
+
 @pytest.mark.parametrize("audience", ["public", "internal"])
 def test_restricted_canary_in_no_export(corpus: Repo, out: Path, audience: str) -> None:
     outputs = {
@@ -457,9 +496,10 @@ def test_restricted_canary_in_no_export(corpus: Repo, out: Path, audience: str) 
         assert export(corpus, format_name, output, "--audience", audience).exit_code == 0
     written = every_byte(out)
     assert written  # and every file of it is searched
-    searched = written.lower() + database_text(outputs["sqlite"]).lower().encode()
-    for secret in (RESTRICTED_CANARY, HIDDEN_ID):
-        assert secret.lower().encode() not in searched, secret
+    searched = rendered(written.decode("utf-8", "replace") + database_text(outputs["sqlite"]))
+    for secret in (RESTRICTED_CANARY, HIDDEN_ID, SLUG_CANARY):
+        assert secret.lower() not in searched, secret
+    assert searched.count("[not disclosed]") >= 6  # in the postmortems table, at least
     # what the audience may read is there: the scan would have found it
     assert (INTERNAL_CANARY.encode() in written) == (audience == "internal")
     assert b"AIPM-2025-004" in written
@@ -487,6 +527,19 @@ def test_default_audience_is_the_configured_one(corpus: Repo, out: Path) -> None
     assert export(corpus, "jsonl", out / "default.jsonl").exit_code == 0
     ids = [json.loads(line)["id"] for line in (out / "default.jsonl").open()]
     assert ids == ["AIPM-2025-001", "AIPM-2025-002", "AIPM-2025-004"]  # internal
+
+
+def test_today_judges_every_dated_rule(corpus: Repo, out: Path) -> None:
+    """`--today` is the day lint runs as of, not only `overdue`'s (docs/exports.md):
+    as of a day before AIPM-2025-004 happened, its dates fail `date-range`."""
+    output = out / "early.jsonl"
+    result = corpus.run(
+        *("export", "--format", "jsonl", "--audience", "public"),
+        *("--output", str(output), "--today", "2025-05-31"),
+    )
+    assert result.exit_code == 0, result.err
+    assert [json.loads(line)["id"] for line in output.open()] == ["AIPM-2025-001"]
+    assert "AIPM-2025-004-again.md: left out" in result.err
 
 
 # --- output paths -------------------------------------------------------------------
@@ -517,6 +570,59 @@ def test_nothing_of_the_users_is_overwritten(
     assert result.exit_code == 2
     assert message in result.err and "Traceback" not in result.err
     assert every_byte(out) == before
+
+
+@pytest.mark.parametrize(
+    ("format_name", "output", "audience"),
+    [
+        ("csv", "postmortems/exports", "restricted"),
+        ("csv", "postmortems", "restricted"),
+        ("jsonl", "postmortems/2025/p.jsonl", "internal"),
+        ("sqlite", "postmortems/p.db", "internal"),
+        ("avid", "postmortems/avid", "public"),
+        ("csv", "{out}/link/exports", "restricted"),  # through a link to the folder
+    ],
+)
+def test_an_export_inside_the_postmortems_folder_is_refused(
+    corpus: Repo,
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    format_name: str,
+    output: str,
+    audience: str,
+) -> None:
+    """A postmortem may link to what the postmortems folder holds, and the site
+    publishes what it links to: an export there would be published."""
+    from postmortem_kit.site import content
+
+    def unread(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the postmortems were read")
+
+    monkeypatch.setattr(content, "load_published", unread)
+    (out / "link").symlink_to(corpus.path / "postmortems", target_is_directory=True)
+    before = sorted(p.relative_to(corpus.path) for p in corpus.path.rglob("*"))
+    result = export(corpus, format_name, Path(output.format(out=out)), "--audience", audience)
+    assert result.exit_code == 2 and "Traceback" not in result.err
+    assert "is inside the postmortems folder" in result.err
+    assert "Write the export outside that folder" in result.err
+    assert sorted(p.relative_to(corpus.path) for p in corpus.path.rglob("*")) == before
+
+
+def test_the_csv_marker_lists_the_files_of_the_export(corpus: Repo, out: Path) -> None:
+    folder = out / "csv"
+    assert export(corpus, "csv", folder).exit_code == 0
+    marker = (folder / ".postmortem-export").read_text(encoding="utf-8")
+    assert marker.split("\n") == ["csv", *sorted(f"{n}.csv" for n in TABLE_NAMES), ""]
+    # an earlier version's marker names no file: its folder's files are not ours
+    (folder / ".postmortem-export").write_text("csv\n", encoding="utf-8")
+    before = every_byte(folder)
+    result = export(corpus, "csv", folder)
+    assert result.exit_code == 2 and "holds actions.csv" in result.err
+    assert every_byte(folder) == before
+    for table in TABLE_NAMES:
+        (folder / f"{table}.csv").unlink()
+    assert export(corpus, "csv", folder).exit_code == 0  # the marker alone: ours again
+    assert (folder / ".postmortem-export").read_text(encoding="utf-8") == marker
 
 
 def test_a_later_export_replaces_an_earlier_one(corpus: Repo, out: Path) -> None:

@@ -5,11 +5,12 @@ would not show.
 
 Each format is a module of this package with `check_output(output)`, which
 refuses a path before anything is read, and `write(aggregate, output) ->
-list[Path]`; `FORMATS` lists them. Where and how every format writes is
-`output.py`'s to say; the text every format takes from a postmortem is in
-`text.py`. The disclosure formats (records for public databases) take only
-postmortems that are public and marked for disclosure; what they share is in
-`disclosure.py`.
+list[Path]`; `FORMATS` lists them. No format writes inside the postmortems
+folder (`output.check_outside`): the site publishes what a postmortem links
+to. Where and how every format writes is `output.py`'s to say; the text
+every format takes from a postmortem is in `text.py`. The disclosure formats
+(records for public databases) take only postmortems that are public and
+marked for disclosure; what they share is in `disclosure.py`.
 """
 
 from __future__ import annotations
@@ -74,8 +75,13 @@ def export(
             f"--audience {PUBLIC}, which takes only postmortems with `visibility: public` "
             "and `disclosure.public: true`"
         )
+    from postmortem_kit.export.output import check_outside
+
+    # before the postmortems are read: what the postmortems folder holds, a
+    # postmortem may link to, and the site publishes what they link to
+    check_outside(output, repository.postmortems_dir, "the postmortems folder")
     module = importlib.import_module(f"{__name__}.{format_name}")
-    module.check_output(output)  # before the postmortems are read
+    module.check_output(output)
     published = load_published(repository, audience, today, parallel=True)
     aggregate = published.aggregate
     if format_name in DISCLOSURE_FORMATS:  # and links only between those

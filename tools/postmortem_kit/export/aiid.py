@@ -20,7 +20,7 @@ from postmortem_kit.export.disclosure import (
     incident_day,
     summary,
 )
-from postmortem_kit.export.text import narrative, withhold_hidden_ids
+from postmortem_kit.export.text import HiddenIds, narrative, withhold_hidden_ids
 from postmortem_kit.lint.rules.body import SECTIONS_IN_FINAL
 from postmortem_kit.site.aggregate import Aggregate, Incident
 
@@ -62,19 +62,22 @@ def write(aggregate: Aggregate, output: Path) -> list[Path]:
 def submission(aggregate: Aggregate, incident: Incident) -> dict[str, Any]:
     """The submission record of `incident`, with what is left to fill in."""
     to_fill_in = dict(TO_FILL_IN)
-    text = narrative(incident.postmortem, TEXT_SECTIONS) or summary(incident)
+    # AIID's limits are on what it gets: hidden ids withheld (WITHHELD is
+    # longer than an id) before a length is measured or a sentence cut
+    hidden = HiddenIds.of(aggregate)
+    text = hidden.withhold(narrative(incident.postmortem, TEXT_SECTIONS) or summary(incident))
     fewest, most = TEXT_LENGTH
     if not fewest <= len(text) <= most:
         to_fill_in["text"] = (
             f"the narrative is {len(text):,} characters; AIID takes {fewest} to {most:,}"
         )
-    description = _description(summary(incident))
+    description = _description(hidden.withhold(summary(incident)))
     if not description:
         to_fill_in["description"] = (
             f"one or two sentences, at most {DESCRIPTION_LENGTH} characters: "
             "the summary's first sentence is longer"
         )
-    authors = [a for a in author_names(incident) if _fits(a)]
+    authors = [a for a in map(hidden.withhold, author_names(incident)) if _fits(a)]
     if not authors:
         to_fill_in["authors"] = "the postmortem's authors, or the organisation publishing it"
     types = aggregate.taxonomy.incident_types
@@ -102,7 +105,7 @@ def submission(aggregate: Aggregate, incident: Incident) -> dict[str, Any]:
         },
         "to_fill_in": dict(sorted(to_fill_in.items())),
     }
-    return withhold_hidden_ids(record, aggregate)
+    return withhold_hidden_ids(record, hidden)
 
 
 def _description(text: str) -> str:

@@ -5,7 +5,8 @@ header row of the column names. Keys join the files: `postmortems.id` is the
 `postmortem` column of the others. An empty cell is a value not given; a
 boolean is `true` or `false`; a list is one cell of its items joined by `;`,
 with `\\` and `;` inside an item escaped by a backslash. A text cell that a
-spreadsheet would run as a formula gets a leading `'` (`spreadsheet_safe`).
+spreadsheet would run as a formula gets a leading `'` (`spreadsheet_safe`), and
+so does each item of a list, and each part of an item after a `;`.
 """
 
 from __future__ import annotations
@@ -67,15 +68,24 @@ def cell(value: Value, kind: str) -> str:
         return "true" if value else "false"
     if kind == LIST or isinstance(value, list):
         items = value if isinstance(value, list) else [str(value)]
-        value = ";".join(i.replace("\\", "\\\\").replace(";", "\\;") for i in items)
+        value = ";".join(_list_item(i) for i in items)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 30, not 30.0
     text = spreadsheet_safe(value)
     return text if isinstance(text, str) else str(text)
 
 
+def _list_item(item: str) -> str:
+    """An item of a list cell: each of its parts between `;`s made safe as a
+    cell is (`spreadsheet_safe`: a spreadsheet that splits the cell at `;` gets
+    no formula either), then `\\` and `;` escaped, as `split_list` reads them."""
+    safe = ";".join(str(spreadsheet_safe(part)) for part in item.split(";"))
+    return safe.replace("\\", "\\\\").replace(";", "\\;")
+
+
 def split_list(text: str) -> list[str]:
-    """A list cell's items again: the reverse of `cell` for a list."""
+    """A list cell's items again: the reverse of `cell` for a list (an item
+    that `cell` neutralised keeps its `'`)."""
     items, item, escaped = [], "", False
     for char in text:
         if escaped:

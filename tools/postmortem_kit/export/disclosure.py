@@ -124,7 +124,9 @@ class RecordFiles(NamedTuple):
         return f"{pm_id}.{self.extension}"
 
     def is_own(self, name: str) -> bool:
-        """Whether `name` is the name of one of this format's files."""
+        """Whether `name` could be one of this format's files; which are is the
+        marker's to say (`output.check_folder`): a user's `CVE-2024-12345.json`
+        has such a name too."""
         stem, dot, extension = name.rpartition(".")
         return bool(dot and extension == self.extension and _FILE_ID.fullmatch(stem))
 
