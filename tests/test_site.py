@@ -301,6 +301,7 @@ def test_navigation_lists_indexes_not_postmortems(site_repo: Repo) -> None:
         "../quarters/",
         "../actions/",
         "../controls/",
+        "../recurrence/",
         "../near-misses/",
         "../lessons/",
         "../guide/",

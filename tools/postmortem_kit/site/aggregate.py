@@ -76,6 +76,7 @@ class Action(NamedTuple):
     status: str
     addresses: list[str]
     tracker: str
+    closed: dt.date | None  # when it was done or dropped, if the author says
 
     def overdue(self, today: dt.date) -> bool:
         return is_overdue(self.status, self.due, today)
@@ -199,7 +200,7 @@ def _between(start: When | None, end: When | None) -> dt.timedelta | None:
 
 
 def _action(incident: Incident, raw: dict[str, Any]) -> Action:
-    due = parse_when(raw.get("due"))
+    due, closed = parse_when(raw.get("due")), parse_when(raw.get("closed"))
     return Action(
         incident=incident,
         id=str(raw.get("id", "")),
@@ -210,6 +211,7 @@ def _action(incident: Incident, raw: dict[str, Any]) -> Action:
         status=str(raw.get("status", "planned")),
         addresses=_texts(raw.get("addresses")),
         tracker=str(raw.get("tracker", "")),
+        closed=as_date(closed) if closed else None,
     )
 
 
@@ -344,8 +346,8 @@ class Aggregate(NamedTuple):
             type_counts=_compare(now, before, "types"),
             pattern_counts=_compare(now, before, "patterns"),
             near_miss_share=(sum(i.severity == NEAR_MISS for i in now) / len(now) if now else None),
-            median_time_to_detect=_median(i.time_to_detect for i in now),
-            median_time_to_contain=_median(i.time_to_contain for i in now),
+            median_time_to_detect=median(i.time_to_detect for i in now),
+            median_time_to_contain=median(i.time_to_contain for i in now),
             recurring_patterns=sorted({p for i in now for p in i.patterns} & earlier),
             actions_opened=sum(len(i.actions()) for i in now),
             actions_due=len(due),
@@ -361,8 +363,8 @@ class Aggregate(NamedTuple):
             "high_or_critical": sum(severities[s] for s in SERIOUS_SEVERITIES),
             "open_actions": len(open_actions),
             "overdue_actions": sum(a.overdue(self.today) for a in open_actions),
-            "median_time_to_detect": _median(i.time_to_detect for i in self.incidents),
-            "median_time_to_contain": _median(i.time_to_contain for i in self.incidents),
+            "median_time_to_detect": median(i.time_to_detect for i in self.incidents),
+            "median_time_to_contain": median(i.time_to_contain for i in self.incidents),
         }
 
 
@@ -373,6 +375,7 @@ def _compare(now: list[Incident], before: list[Incident], key: str) -> list[tupl
     return [(k, counts_now[k], counts_before[k]) for k in keys]
 
 
-def _median(durations: Iterable[dt.timedelta | None]) -> dt.timedelta | None:
+def median(durations: Iterable[dt.timedelta | None]) -> dt.timedelta | None:
+    """The median of the known durations (the lower of the middle two), or None."""
     known = [d for d in durations if d is not None]
     return statistics.median_low(known) if known else None

@@ -6,6 +6,7 @@ screen readers; the pages put the same numbers in a table beside it.
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 # Distinct in light and dark mode, and for the common colour-vision deficiencies.
@@ -68,6 +69,76 @@ def stacked_columns(
         for i, (label, total) in enumerate(zip(columns, totals, strict=True))
     )
     return _figure(chart_id, title, description, width, height, body)
+
+
+def lines(
+    chart_id: str,
+    title: str,
+    columns: list[str],
+    series: list[tuple[str, list[float | None]]],
+    unit: str,
+) -> str:
+    """One line per series across the columns (e.g. quarters), with a point at
+    each value; None leaves a gap. `unit` follows each number (` h`, `%`)."""
+    top = _nice(max((v for _, values in series for v in values if v is not None), default=0))
+    step, plot_top, plot_height, left = 64, 20, 200, 56
+    width = max(left + step * len(columns) + 20, left + 3 * 170)
+    height = plot_top + plot_height + 40 + 18 * ((len(series) + 2) // 3)
+    bottom = plot_top + plot_height
+    body = []
+    for fraction in (0, 0.5, 1):
+        y = bottom - fraction * plot_height
+        body.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + step * len(columns)}" y2="{y:.1f}" '
+            'stroke="currentColor" stroke-opacity="0.2"/>'
+        )
+        body.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>'
+            f"{_number(top * fraction)}{escape(unit)}</text>"
+        )
+    for i, label in enumerate(columns):
+        body.append(
+            f'<text x="{left + i * step + step / 2}" y="{bottom + 16}" text-anchor="middle" '
+            f"{FONT}>{escape(label)}</text>"
+        )
+    for n, (name, values) in enumerate(series):
+        colour = PALETTE[n % len(PALETTE)]
+        points = [
+            (left + i * step + step / 2, bottom - v / top * plot_height, i, v)
+            for i, v in enumerate(values)
+            if v is not None
+        ]
+        for (x1, y1, i1, _), (x2, y2, i2, _) in zip(points, points[1:], strict=False):
+            if i2 == i1 + 1:  # a gap where a quarter has no value
+                body.append(
+                    f'<line x1="{x1}" y1="{y1:.1f}" x2="{x2}" y2="{y2:.1f}" '
+                    f'stroke="{colour}" stroke-width="2"/>'
+                )
+        for x, y, i, v in points:
+            tip = f"{columns[i]}, {name}: {_number(v)}{unit}"
+            body.append(
+                f'<circle cx="{x}" cy="{y:.1f}" r="3.5" fill="{colour}">'
+                f"<title>{escape(tip)}</title></circle>"
+            )
+    body.extend(_legend([name for name, _ in series], left, bottom + 28))
+    described = []
+    for i, label in enumerate(columns):
+        known = [(name, value) for name, values in series if (value := values[i]) is not None]
+        text = ", ".join(f"{name} {_number(value)}{unit}" for name, value in known)
+        described.append(f"{label}: {text or 'no value'}")
+    return _figure(chart_id, title, "; ".join(described), width, height, body)
+
+
+def _nice(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (1 for 0)."""
+    if value <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value)
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
 def horizontal_bars(chart_id: str, title: str, bars: list[tuple[str, int]]) -> str:

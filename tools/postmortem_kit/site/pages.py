@@ -29,8 +29,10 @@ from postmortem_kit.format.vocabulary import (
     TIMELINE,
     TRIAGE,
 )
-from postmortem_kit.site import charts
+from postmortem_kit.site import charts, trends
 from postmortem_kit.site.aggregate import Aggregate, Incident, unique_slugs
+from postmortem_kit.site.recurrence import Recurrence
+from postmortem_kit.site.similar import Similar
 
 # Characters Python-Markdown gives a meaning to inside a line (values never start
 # one); a backslash makes each literal. `<`, `>` and `&` become HTML entities.
@@ -48,6 +50,7 @@ NAV: list[NavEntry] = [
     ("Quarterly review", "quarters/index.md"),
     ("Open actions", "actions/index.md"),
     ("Controls", "controls/index.md"),
+    ("Recurrence", "recurrence/index.md"),
     ("Near-misses", "near-misses/index.md"),
     ("Lessons learned", "lessons/index.md"),
     ("Guide", [("Writing a postmortem", "guide/index.md"), ("Taxonomy", "guide/taxonomy.md")]),
@@ -86,6 +89,7 @@ UNSEARCHED = [
     "quarters.md",
     "actions.md",
     "controls.md",
+    "recurrence.md",
     "near_misses.md",
     "lessons.md",
 ]
@@ -176,6 +180,7 @@ def _with_taxonomy(
     costs several times a Python call.
     """
     terms = {"types": aggregate.taxonomy.incident_types, "root-causes": aggregate.taxonomy.patterns}
+    types, patterns = terms["types"], terms["root-causes"]
 
     @pass_context
     def term_link(context: Context, value: Any, kind: str) -> str:
@@ -199,13 +204,19 @@ def _with_taxonomy(
     def incident_link(context: Context, incident: Incident) -> str:
         return _link(url(context, incident.page), f"{incident.id}: {incident.title}")
 
-    types = terms["types"]
+    @pass_context
+    def id_link(context: Context, incident: Incident) -> str:
+        """A link to a postmortem by its id alone, where a page lists many."""
+        return _link(url(context, incident.page), incident.id)
+
     env.filters.update(
         term_link=term_link,
         severity_link=severity_link,
         system_link=system_link,
         incident_link=incident_link,
+        id_link=id_link,
         type_label=lambda value: types[value].label if value in types else value,
+        pattern_label=lambda value: patterns[value].label if value in patterns else value,
     )
     return env
 
@@ -246,8 +257,13 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
         pages[path] = _meta(title, SEARCH.get(template_name)) + text
 
     incidents = aggregate.incidents
+    # Ranked once for the whole build, from what this audience may see (and
+    # perhaps in another process while the pages render): each incident page
+    # gets a mark that `fill` replaces with its list, at the end.
+    similar = Similar([i.postmortem for i in incidents])
     for incident in incidents:
-        page(incident.page, "incident.md", f"{incident.id}: {incident.title}", incident=incident)
+        title = f"{incident.id}: {incident.title}"
+        page(incident.page, "incident.md", title, incident=incident, similar_mark=similar.mark)
 
     by_type, by_pattern = aggregate.by("types"), aggregate.by("patterns")
     by_severity = aggregate.by("severity")
@@ -320,9 +336,9 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
         "quarters/index.md",
         "quarters.md",
         "Quarterly review",
-        quarters=quarters[::-1],
-        groups=by_quarter,
+        trends=trends.quarter_trends(aggregate, quarters[::-1]),
         chart=quarter_chart,
+        **trends.charts_and_tables(aggregate),
     )
     for quarter in quarters:
         page(
@@ -337,7 +353,17 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
         "Open corrective actions",
         owners=aggregate.open_actions_by_owner(),
     )
-    page("controls/index.md", "controls.md", "Controls", controls=aggregate.controls())
+    recurrence = Recurrence(aggregate)
+    held_not, came_back = recurrence.done_then_back()
+    page(
+        "controls/index.md",
+        "controls.md",
+        "Controls",
+        records=recurrence.controls(),
+        held_not=held_not,
+        came_back=came_back,
+    )
+    page("recurrence/index.md", "recurrence.md", "Recurrence", groups=recurrence.groups())
     near_misses = by_severity.get(NEAR_MISS, [])
     page("near-misses/index.md", "near_misses.md", "Near-misses", incidents=near_misses)
     with_lessons = [i for i in incidents if i.lessons()]
@@ -350,6 +376,16 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
         questions=list(TRIAGE),
     )
     page("guide/taxonomy.md", "taxonomy.md", "Taxonomy")
+    similar_list = env.get_template("similar.md")
+    similar.fill(
+        pages,
+        {
+            i.page: functools.partial(
+                similar_list.render, common, page=i.page, similar=similar.of(i.id)
+            )
+            for i in incidents
+        },
+    )
     return pages
 
 
