@@ -101,3 +101,21 @@ def test_every_command_refuses_a_misspelt_rule_name(repo: Repo) -> None:
     for command in (["taxonomy"], ["schema"], ["actions"], ["lint", "--changed", "--base", "HEAD"]):
         run = repo.run(*command)
         assert (run.exit_code, "no rule named 'nosuch'" in run.err) == (2, True), command
+
+
+def test_only_rules_that_can_report_an_error_decide_pass_or_fail() -> None:
+    """The site and the exports run, of each file, only the rules that can fail it."""
+    from pathlib import Path
+
+    from postmortem_kit.format.config import Config
+    from postmortem_kit.lint.rules import RULES
+    from postmortem_kit.lint.selection import Selection
+
+    default = Selection.of(Config(root=Path(".")))
+    assert default.may_fail(RULES["schema"]) and default.may_fail(RULES["raw-html"])
+    assert not default.may_fail(RULES["unlinked-similar"])
+    levels = {"unlinked-similar": "error", "raw-html": "warning", "schema": "off"}
+    configured = Selection.of(Config(root=Path("."), rule_levels=levels))
+    assert configured.may_fail(RULES["unlinked-similar"])
+    assert not configured.may_fail(RULES["raw-html"])
+    assert configured.may_fail(RULES["schema"])  # it reports unknown-key too, still an error

@@ -108,7 +108,10 @@ def accepts(postmortem: Postmortem, context: Context, selection: Selection) -> b
     return (
         postmortem.readable
         and context.validator.is_valid(postmortem.data)
-        and not any(f.level == "error" for f in lint_postmortem(postmortem, context, selection))
+        and not any(
+            f.level == "error"
+            for f in lint_postmortem(postmortem, context, selection, errors_only=True)
+        )
     )
 
 
@@ -171,11 +174,15 @@ def _lint_files(paths: list[Path], job: _Job) -> list[Finding]:
 
 
 def lint_postmortem(
-    postmortem: Postmortem, context: Context, selection: Selection
+    postmortem: Postmortem, context: Context, selection: Selection, errors_only: bool = False
 ) -> list[Finding]:
+    """The file's findings; with `errors_only`, rules that cannot report an
+    error under `selection` are not run (whether a file passes is all it says)."""
     found = list(postmortem.problems)
     for rule in RULES.values():
         if rule.check is None or (rule.needs_front_matter and not postmortem.readable):
+            continue
+        if errors_only and not selection.may_fail(rule):
             continue
         if rule.needs_history and context.history is None:
             continue

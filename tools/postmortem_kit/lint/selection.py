@@ -10,6 +10,7 @@ from fnmatch import fnmatch
 from typing import NamedTuple
 
 from postmortem_kit.format.config import Config, ConfigError
+from postmortem_kit.format.findings import ERROR
 from postmortem_kit.lint.rules import RULES
 from postmortem_kit.lint.rules.base import Registry, Rule, did_you_mean
 
@@ -42,6 +43,14 @@ class Selection(NamedTuple):
 
     def is_on(self, rule: Rule) -> bool:
         return self.level(rule.id, rule.level) != OFF
+
+    def may_fail(self, rule: Rule) -> bool:
+        """Whether `rule` can report an error here: what deciding pass or fail needs."""
+        for rule_id in (rule.id, *rule.reports):
+            default = ERROR if rule.escalates else RULES[rule_id].level
+            if self.level(rule_id, default) == ERROR:
+                return True
+        return False
 
     def ignored(self, path: str, rule_id: str) -> bool:
         return any(

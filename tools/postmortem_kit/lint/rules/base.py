@@ -60,6 +60,7 @@ class Rule(NamedTuple):
     needs_history: bool = False  # reads git history: skipped outside git
     needs_front_matter: bool = True  # skipped when the front matter cannot be read
     outranks_schema: bool = False  # a schema finding at the same place only repeats it
+    escalates: bool = False  # reports some findings as errors, though its level is warning
 
 
 def rule(
@@ -71,6 +72,7 @@ def rule(
     needs_history: bool = False,
     needs_front_matter: bool = True,
     outranks_schema: bool = False,
+    escalates: bool = False,
 ) -> Callable[[Check], Rule]:
     """Make a check a rule; its docstring's first paragraph is the rule's summary."""
 
@@ -86,6 +88,7 @@ def rule(
             needs_history,
             needs_front_matter,
             outranks_schema,
+            escalates,
         )
 
     return define

@@ -86,7 +86,7 @@ _URL_IGNORED = str.maketrans("", "", "\t\n\r")  # browsers drop these anywhere i
 _CONTROL_OR_SPACE = "".join(map(chr, range(0x21)))  # ...and these at its start
 
 
-@rule("raw-html", "warning")
+@rule("raw-html", "warning", escalates=True)
 def check_raw_html(postmortem: Postmortem, context: Context) -> Iterable[Problem]:
     """Raw HTML in the narrative, outside code spans and blocks: the site removes what its
     sanitiser does not allow (see Raw HTML in docs/format.md); an error for `<script>`,
