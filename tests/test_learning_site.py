@@ -18,10 +18,9 @@ from helpers import MKDOCS_YML, Repo, build, html, postmortem
 from postmortem_kit.format.collection import find_postmortem_files, load_collection
 from postmortem_kit.format.read import Postmortem
 from postmortem_kit.similarity import rank
-from postmortem_kit.site import similar
 from postmortem_kit.site.aggregate import Action
 from postmortem_kit.site.recurrence import AFTER, BEFORE, NOT_BACK, UNDATED, WAS_OPEN, outcome
-from postmortem_kit.site.similar import Similar, can_fork, warm_up
+from postmortem_kit.site.similar import Similar, can_fork
 
 TAG = re.compile(r"<[^>]+>")
 
@@ -195,23 +194,6 @@ def test_ranking_in_another_process_gives_the_same_lists(five: list[Postmortem])
     pages = {"a.md": f"before {forked.mark} after {forked.mark}"}
     forked.fill(pages, {"a.md": lambda: "LIST"})
     assert pages["a.md"] == f"before LIST after {forked.mark}"  # only the first: ours
-
-
-@needs_fork
-def test_a_process_started_before_the_postmortems_are_known_ranks_them(
-    five: list[Postmortem],
-) -> None:
-    warm_up()
-    assert similar._warm is not None
-    warm_up()  # one is enough
-    forked = Similar(five, parallel_from=1)
-    assert similar._warm is None  # taken by the build
-    assert forked.ranking() == rank(five)
-
-    warm_up()  # a build that turns out small ranks here, and lets the process go
-    process = similar._warm._process
-    assert Similar(five[:2], parallel_from=3).ranking() == rank(five[:2])
-    assert similar._warm is None and not process.is_alive()
 
 
 # --- audiences: a hidden postmortem changes nothing -------------------------------------
