@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from postmortem_kit.format.collection import Collection
 from postmortem_kit.format.vocabulary import PUBLIC
-from postmortem_kit.repository import Repository
-from postmortem_kit.site.aggregate import Aggregate, Incident
+
+if TYPE_CHECKING:  # the CLI reads FORMATS on every command: the rest loads on export
+    from postmortem_kit.repository import Repository
+    from postmortem_kit.site.aggregate import Incident
 
 # format -> what it writes, for --help
 FORMATS = {
@@ -65,6 +66,8 @@ def export(
     today: dt.date | None = None,
 ) -> Exported:
     """Write `format_name` for `audience` to `output`."""
+    from postmortem_kit.format.collection import Collection
+    from postmortem_kit.site.aggregate import Aggregate
     from postmortem_kit.site.content import load_published
 
     if format_name not in FORMATS:
