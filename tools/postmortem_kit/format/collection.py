@@ -129,8 +129,13 @@ def read_summaries(
     always = {os.path.abspath(path) for path in fresh}
     now = time.time_ns()
     summaries = []
+    under = os.path.join(os.path.abspath(base), "")
     for path in files:
-        display, key = display_path(path, base), os.path.abspath(path)
+        key = os.path.abspath(path)
+        # display_path's answer, without its abspath calls: this runs for every file
+        display = key[len(under) :].replace(os.sep, "/")
+        if not key.startswith(under):
+            display = display_path(path, base)
         try:
             stat = os.stat(path)
         except OSError:

@@ -31,6 +31,7 @@ from postmortem_kit.format.read import (
 from postmortem_kit.format.vocabulary import MAX_SYSTEMS, SYSTEM_NAME_LENGTH
 
 SKETCH_SIZE = 16
+HASH_DIGITS = 8  # a CRC-32 in hex
 MAX_PATTERNS = 10  # of a file's root-cause patterns, those summarised (the taxonomy has 6)
 # Texts whose estimated share of common words is at least this are "nearly the
 # same": a paraphrase shares far fewer, a copy with a few words changed more.
@@ -54,7 +55,7 @@ class Summary(NamedTuple):
     identified: str  # the date as written (YYYY-MM-DD…), "" when unknown
     systems: tuple[str, ...]
     patterns: tuple[str, ...]  # root-cause patterns, once each
-    sketch: tuple[int, ...]  # bottom-k hashes of the title's and factors' words
+    sketch: tuple[str, ...]  # bottom-k hashes of the title's and factors' words, as hex
 
     @property
     def day(self) -> str:
@@ -62,13 +63,10 @@ class Summary(NamedTuple):
         return self.identified[:10]
 
     def to_json(self) -> list[Any]:
-        return [
-            self.id,
-            self.identified,
-            list(self.systems),
-            list(self.patterns),
-            list(self.sketch),
-        ]
+        # the sketch as one string: a cache of thousands is read on every commit,
+        # and JSON reads one string faster than sixteen numbers
+        systems, patterns = list(self.systems), list(self.patterns)
+        return [self.id, self.identified, systems, patterns, "".join(self.sketch)]
 
     @classmethod
     def from_json(cls, path: str, value: object) -> Summary | None:
@@ -81,10 +79,13 @@ class Summary(NamedTuple):
             and isinstance(identified, str)
             and _all(systems, str)
             and _all(patterns, str)
-            and _all(sketch, int)
+            and isinstance(sketch, str)
+            and len(sketch) <= HASH_DIGITS * SKETCH_SIZE
+            and len(sketch) % HASH_DIGITS == 0
         ):
             return None
-        return cls(path, pm_id, identified, tuple(systems), tuple(patterns), tuple(sketch))
+        hashes = [sketch[i : i + HASH_DIGITS] for i in range(0, len(sketch), HASH_DIGITS)]
+        return cls(path, pm_id, identified, tuple(systems), tuple(patterns), tuple(hashes))
 
 
 def _all(value: object, kind: type) -> bool:
@@ -123,12 +124,15 @@ def read_summary(path: Path, display: str) -> Summary:
     return summary_of(postmortem)
 
 
-def sketch(text: str) -> tuple[int, ...]:
+def sketch(text: str) -> tuple[str, ...]:
+    """The smallest hashes of the text's distinct words, as hex of one width (so
+    they sort as the numbers do)."""
     words = {w for w in _WORD.findall(text.casefold()) if w not in _COMMON}
-    return tuple(sorted(zlib.crc32(w.encode()) for w in words)[:SKETCH_SIZE])
+    hashes = sorted(zlib.crc32(w.encode()) for w in words)[:SKETCH_SIZE]
+    return tuple(f"{h:0{HASH_DIGITS}x}" for h in hashes)
 
 
-def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+def resemblance(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Estimated share of words two texts have in common, from their sketches:
     of the smallest hashes of both texts together, those both contain."""
     if not a or not b:
@@ -149,16 +153,12 @@ class SummaryIndex:
     predecessors reads a few of them, never every other file."""
 
     def __init__(self, summaries: Iterable[Summary]) -> None:
-        by_key: dict[object, list[Summary]] = {}
-        for summary in summaries:
-            if not (summary.id and summary.day):
-                continue
-            for key in {(s, p) for s in summary.systems for p in summary.patterns}:
-                by_key.setdefault(key, []).append(summary)
-            for h in summary.sketch:
-                by_key.setdefault(h, []).append(summary)
-        self._lists = {key: sorted(found, key=_order) for key, found in by_key.items()}
-        self._orders = {key: [_order(s) for s in found] for key, found in self._lists.items()}
+        self._lists: dict[object, list[Summary]] = {}
+        dated = sorted((s for s in summaries if s.id and s.day), key=_order)
+        for summary in dated:  # in order: each list is made sorted
+            pairs = {(s, p) for s in summary.systems for p in summary.patterns}
+            for key in (*pairs, *summary.sketch):
+                self._lists.setdefault(key, []).append(summary)
 
     def earlier_similar(
         self, summary: Summary, since: str, limit: int, ignore: set[str]
@@ -188,9 +188,9 @@ class SummaryIndex:
         return found
 
     def _between(self, key: object, since: str, summary: Summary) -> list[Summary]:
-        orders = self._orders.get(key, [])
-        first = bisect.bisect_left(orders, (since, ""))
-        return self._lists.get(key, [])[first : bisect.bisect_left(orders, _order(summary))]
+        found = self._lists.get(key, [])
+        first = bisect.bisect_left(found, (since, ""), key=_order)
+        return found[first : bisect.bisect_left(found, _order(summary), key=_order)]
 
 
 def _order(summary: Summary) -> tuple[str, str]:
