@@ -142,13 +142,16 @@ def read_summaries(
             summaries.append(read_summary(path, display))
             continue
         state = [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
-        summary = _remembered(entries.get(key), state, display)
+        entry: Any = entries.get(key)
+        summary = _remembered(entry, state, display)
         if summary and key in always and read_id_only(path, display).data.get("id") != summary.id:
             summary = None
-        summary = summary or read_summary(path, display)
+        if summary is None:
+            summary = read_summary(path, display)
+            entry = [*state, summary.to_json()]
         summaries.append(summary)
         if summary.id and now - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
-            remembered[key] = [*state, summary.to_json()]
+            remembered[key] = entry  # as read when unchanged: comparing it costs nothing
     if cache and remembered != entries:
         write_json(cache, remembered)
     return summaries
