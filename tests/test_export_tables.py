@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import MKDOCS_YML, Repo, build, postmortem
+from helpers import FINAL, FINAL_NAME, MKDOCS_YML, Repo, build, postmortem
 
 TODAY = "2026-01-01"
 RESTRICTED_CANARY = "zqxrestricted4417"  # one word: the full-text index keeps it whole
@@ -732,3 +732,16 @@ def test_downloads_are_off_unless_asked(corpus: Repo) -> None:
     errors, _ = config.validate()
     assert errors
     assert set(DOWNLOADS) == {"csv", "sqlite"}
+
+
+def test_pages_writes_the_downloads_the_plugin_would(repo: Repo) -> None:
+    repo.write(FINAL_NAME, FINAL)
+    run = repo.run("pages", "--out", "out", "--download", "csv", "--download", "sqlite")
+    assert run.exit_code == 0, run.err
+    header = (repo.path / "out" / "incidents.csv").read_text(encoding="utf-8").split("\n")[0]
+    assert "AIPM-2025-001" in (repo.path / "out" / "incidents.csv").read_text(encoding="utf-8")
+    assert header.startswith('"id"')
+    assert (repo.path / "out" / "incidents.db").read_bytes().startswith(b"SQLite format 3")
+    assert not (repo.path / "out2").exists()
+    assert repo.run("pages", "--out", "out2").exit_code == 0
+    assert not (repo.path / "out2" / "incidents.csv").exists()

@@ -5,8 +5,10 @@ and, if asked, `incidents.db` (the sqlite export's database)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from postmortem_kit.site.aggregate import Aggregate
+if TYPE_CHECKING:  # `postmortem pages` reads DOWNLOADS as every command starts
+    from postmortem_kit.site.aggregate import Aggregate
 
 # option value -> the file it publishes
 DOWNLOADS = {"csv": "incidents.csv", "sqlite": "incidents.db"}
