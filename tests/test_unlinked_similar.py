@@ -175,3 +175,14 @@ def test_a_file_of_thousands_of_systems_and_patterns_stays_small_in_the_index() 
     summary = summary_of(parse_postmortem(f"{text}root_causes:\n{causes}---\n".encode(), "x.md"))
     assert len(summary.systems) * len(summary.patterns) <= 500
     assert len(SummaryIndex([summary])._lists) <= 500 + len(summary.sketch)
+
+
+def test_two_spellings_of_a_system_are_one_system(similar_repo: Repo) -> None:
+    text = (similar_repo.path / LATER).read_text()
+    text = text.replace(
+        "systems: [support-assistant, policy-retrieval-index]", "systems: [Support Assistant]"
+    )
+    text = re.sub(r"^    factor: .*$", "    factor: Unrelated words entirely.", text, flags=re.M)
+    text = re.sub(r"^title: .*$", "title: Something else happened somewhere", text, flags=re.M)
+    similar_repo.write(LATER, text)
+    assert "shares system 'support-assistant' and patterns" in findings(similar_repo)[0]

@@ -23,13 +23,12 @@ importing this module stays cheap (`postmortem lint` runs on every commit).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from postmortem_kit.format.collection import bulk_reading
 from postmortem_kit.format.read import Postmortem
+from postmortem_kit.format.vocabulary import name_key
 
 # scipy and scikit-learn ship no types: their matrices are Any here
 Sparse = Any
@@ -150,14 +149,8 @@ def _keyed(values: Iterable[Any]) -> dict[str, str]:
     keyed: dict[str, str] = {}
     for value in values:
         if isinstance(value, str) and value.strip():
-            keyed.setdefault(_key(value), value.strip())
+            keyed.setdefault(name_key(value), value.strip())
     return dict(sorted(keyed.items()))  # in the order of their keys
-
-
-@lru_cache(maxsize=4096)
-def _key(value: str) -> str:
-    """Case, spaces and punctuation aside; letters of any script kept."""
-    return re.sub(r"[\W_]+", "-", value.casefold()).strip("-") or value.strip()
 
 
 def _sections(pm: Postmortem) -> tuple[str, tuple[str, ...]]:

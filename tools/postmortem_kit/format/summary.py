@@ -28,7 +28,7 @@ from postmortem_kit.format.read import (
     read_id_only,
     read_regular_file,
 )
-from postmortem_kit.format.vocabulary import MAX_SYSTEMS, SYSTEM_NAME_LENGTH
+from postmortem_kit.format.vocabulary import MAX_SYSTEMS, SYSTEM_NAME_LENGTH, name_key
 
 SKETCH_SIZE = 16
 HASH_DIGITS = 8  # a CRC-32 in hex
@@ -97,7 +97,9 @@ def summary_of(postmortem: Postmortem) -> Summary:
     causes = data.get("root_causes")
     causes = [c for c in causes if isinstance(c, dict)] if isinstance(causes, list) else []
     texts = [data.get("title"), *(c.get("factor") for c in causes)]
-    systems = [s for s in _texts(data.get("systems")) if len(s) <= SYSTEM_NAME_LENGTH]
+    systems = dict.fromkeys(  # each system as it is compared: `Chat API` is `chat-api`
+        name_key(s) for s in _texts(data.get("systems")) if len(s) <= SYSTEM_NAME_LENGTH
+    )
     patterns = dict.fromkeys(p for c in causes if isinstance(p := c.get("pattern"), str))
     # bounded as the schema bounds a valid file: an invalid one is summarised too,
     # and the index holds a key for each pair of system and pattern
@@ -105,7 +107,7 @@ def summary_of(postmortem: Postmortem) -> Summary:
         postmortem.path,
         _text(data.get("id")),
         _text(data.get("identified")),
-        tuple(systems[:MAX_SYSTEMS]),
+        tuple(list(systems)[:MAX_SYSTEMS]),
         tuple([p for p in patterns if len(p) <= SYSTEM_NAME_LENGTH][:MAX_PATTERNS]),
         sketch(" ".join(t for t in texts if isinstance(t, str))),
     )

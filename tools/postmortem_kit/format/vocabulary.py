@@ -9,6 +9,7 @@ in schema/taxonomy.yaml.)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 # A postmortem's status, in the order it moves through them. A missing or
@@ -103,3 +104,10 @@ def slug(text: str, max_length: int | None = None, empty: str = "unnamed") -> st
     if max_length is not None and len(words) > max_length:
         words = words[: max_length + 1].rsplit("-", 1)[0]
     return words or empty
+
+
+@functools.lru_cache(maxsize=4096)
+def name_key(name: str) -> str:
+    """What two spellings of one name share: `Chat API` and `chat-api` name one
+    system. Case, spaces and punctuation aside; letters of any script kept."""
+    return re.sub(r"[\W_]+", "-", name.casefold()).strip("-") or name.strip()
