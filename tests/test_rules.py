@@ -155,6 +155,13 @@ CASES = [
         "actions[0].closed: 2099-02-25 is outside the plausible range",
     ),
     (
+        "schema",
+        edit("title: Support assistant", "title: Support \u202eassistant"),
+        "3:8",
+        "error",
+        "without bidirectional control characters",
+    ),
+    (
         "prior-without-related",
         edit("prior_similar: false", "prior_similar: true"),
         "21:18",

@@ -53,6 +53,10 @@ def id_pattern(prefix: str = DEFAULT_ID_PREFIX) -> str:
     return rf"^{prefix}-[0-9]{{4}}-[0-9]{{{fewest},{most}}}$"
 
 
+# A name shown on every index page: one line, and none of the bidirectional
+# controls that make text read other than it is (CVE-2021-42574, "Trojan Source").
+ONE_LINE = "^[^\\n\\r\\u202a-\\u202e\\u2066-\\u2069]*$"
+
 # The largest count the format takes: more people than there are, and well within
 # the 64-bit integers that SQLite and most tools hold.
 MAX_COUNT = 10**10
@@ -74,7 +78,7 @@ def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict
             "type": "string",
             "minLength": TITLE_LENGTH[0],
             "maxLength": TITLE_LENGTH[1],
-            "pattern": r"^[^\n\r]*$",
+            "pattern": ONE_LINE,
         },
         "status": {"enum": list(STATUSES)},
         "severity": {"enum": list(SEVERITIES)},
@@ -85,7 +89,7 @@ def build_schema(taxonomy: Taxonomy, id_prefix: str = DEFAULT_ID_PREFIX) -> dict
         # postmortem cannot make thousands of pages
         "systems": {
             "type": "array",
-            "items": {**text, "maxLength": SYSTEM_NAME_LENGTH},
+            "items": {**text, "maxLength": SYSTEM_NAME_LENGTH, "pattern": ONE_LINE},
             "minItems": 1,
             "maxItems": MAX_SYSTEMS,
         },

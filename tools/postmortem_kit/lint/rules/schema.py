@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from postmortem_kit.format.read import Postmortem
-from postmortem_kit.format.schema import DATE, DATE_TIME, REQUIREMENTS_FROM, id_pattern
+from postmortem_kit.format.schema import DATE, DATE_TIME, ONE_LINE, REQUIREMENTS_FROM, id_pattern
 from postmortem_kit.format.vocabulary import ID_DIGITS
 from postmortem_kit.lint.rules.base import Context, Problem, Rule, did_you_mean, field, rule
 
@@ -20,7 +20,8 @@ _EXPECTED_BY_PATTERN = {
     r"^https?://\S+$": "a URL starting with https://",
     r"^AML\.T[0-9]{4}(\.[0-9]{3})?$": "a MITRE ATLAS id like AML.T0051 or AML.T0051.001",
     r"^LLM(0[1-9]|10):2025$": "an OWASP LLM Top 10 id like LLM01:2025",
-    r"^[^\n\r]*$": "a single line",
+    ONE_LINE: "a single line, without bidirectional control characters (U+202A-U+202E, "
+    "U+2066-U+2069)",
 }
 _JSON_TYPES = {
     "string": "text",
