@@ -7,7 +7,6 @@ An `Incident` is a postmortem as readers see it (derived fields computed once);
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple, TypedDict
@@ -176,7 +175,8 @@ REFERENCE_KEYS = ("related", "not_similar")
 
 def _without_hidden_references(incident: Incident, shown: set[str]) -> Incident:
     """The incident with references to postmortems the audience cannot see
-    taken out, before any page, count or export reads them."""
+    taken out, before any page, count or export reads them. A key left with
+    no visible id is dropped: an empty list would tell that one was hidden."""
     data = incident.data
     hidden = {
         key: [i for i in data[key] if isinstance(i, str) and i in shown]
@@ -186,7 +186,8 @@ def _without_hidden_references(incident: Incident, shown: set[str]) -> Incident:
     }
     if not hidden:
         return incident
-    return incident._replace(postmortem=incident.postmortem._replace(data={**data, **hidden}))
+    kept = {k: v for k, v in {**data, **hidden}.items() if k not in hidden or hidden[k]}
+    return incident._replace(postmortem=incident.postmortem._replace(data=kept))
 
 
 def _texts(value: Any) -> list[str]:
@@ -376,6 +377,10 @@ def _compare(now: list[Incident], before: list[Incident], key: str) -> list[tupl
 
 
 def median(durations: Iterable[dt.timedelta | None]) -> dt.timedelta | None:
-    """The median of the known durations (the lower of the middle two), or None."""
-    known = [d for d in durations if d is not None]
-    return statistics.median_low(known) if known else None
+    """The median of the known durations (the mean of the middle two when
+    there is an even number of them), or None."""
+    known = sorted(d for d in durations if d is not None)
+    if not known:
+        return None
+    middle = len(known) // 2
+    return known[middle] if len(known) % 2 else (known[middle - 1] + known[middle]) / 2

@@ -2,10 +2,14 @@
 
 A *recurrence group* is the postmortems that share a system and a root-cause
 pattern (or an incident type and a pattern), oldest first, when there are two
-or more. Each postmortem of a group brings its actions and controls for that
-pattern; the next postmortem of the group is when the pattern came back, and
-each action is set against that date: done before it, after it, or with no
-closing date to tell.
+or more. A system is known by its `name_key`: `Chat API` and `chat-api` are
+one system, shown as the oldest postmortem spells it. Each postmortem of a
+group brings its actions and controls for that pattern; the next postmortem of
+the group is when the pattern came back, and each action is set against that
+date: done before it, after it, or with no closing date to tell. A control has
+no date of its own: it counts as in place from its postmortem's
+`timeline.remediated` (T3), else its `identified` date, and only a postmortem
+identified after that day recurred despite it.
 
 Everything here reads an `Aggregate`, which holds only what the audience may
 see: a hidden postmortem neither appears in a group nor splits or joins one.
@@ -24,7 +28,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from postmortem_kit.format.vocabulary import CLOSED_ACTION_STATUSES
+from postmortem_kit.format.dates import as_date, parse_when
+from postmortem_kit.format.vocabulary import CLOSED_ACTION_STATUSES, name_key
 from postmortem_kit.site.aggregate import Action, Aggregate, Control, Incident
 
 # What a group shares besides the pattern.
@@ -60,6 +65,19 @@ def _order(incident: Incident) -> tuple[dt.date, str]:
     return (incident.identified, incident.id)
 
 
+def _system_keys(incident: Incident) -> list[str]:
+    """The incident's systems by identity (`name_key`), once each, in its order."""
+    return list(dict.fromkeys(name_key(s) for s in incident.systems))
+
+
+def in_place_from(incident: Incident) -> dt.date:
+    """From when the controls of `incident` count as in place: its
+    `timeline.remediated` (T3) if given, else its `identified` date."""
+    timeline = incident.data.get("timeline")
+    remediated = parse_when(timeline.get("remediated")) if isinstance(timeline, dict) else None
+    return as_date(remediated) if remediated else incident.identified
+
+
 class Occurrence(NamedTuple):
     """A postmortem of a recurrence group, with what it did about the pattern."""
 
@@ -71,7 +89,7 @@ class Occurrence(NamedTuple):
 
 class RecurrenceGroup(NamedTuple):
     kind: str  # BY_SYSTEM or BY_TYPE
-    name: str  # the system, or the incident type's slug
+    name: str  # the system (as the oldest postmortem spells it), or the incident type's slug
     pattern: str
     occurrences: list[Occurrence]  # the latest SHOWN, oldest first
     first: dt.date  # when the first of the group was identified
@@ -79,10 +97,12 @@ class RecurrenceGroup(NamedTuple):
 
 
 class ControlRecord(NamedTuple):
-    """A control, and the postmortems on its systems with a pattern it addresses since."""
+    """A control, and the postmortems on its systems with a pattern it addresses
+    identified after it was in place (`in_place_from`)."""
 
     control: Control
     later: list[Incident]  # oldest first
+    since: dt.date  # from when it counts as in place
 
 
 class DoneThenBack(NamedTuple):
@@ -98,11 +118,15 @@ class Recurrence:
 
     def __init__(self, aggregate: Aggregate) -> None:
         self.aggregate = aggregate
+        # by (name_key of the system, pattern)
         self.by_system: dict[tuple[str, str], list[Incident]] = defaultdict(list)
         self.by_type: dict[tuple[str, str], list[Incident]] = defaultdict(list)
+        self.system_names: dict[str, str] = {}  # name_key -> the oldest postmortem's spelling
         for incident in reversed(aggregate.incidents):  # they are newest first
+            for system in incident.systems:
+                self.system_names.setdefault(name_key(system), system)
             for pattern in incident.patterns:
-                for system in dict.fromkeys(incident.systems):
+                for system in _system_keys(incident):
                     self.by_system[(system, pattern)].append(incident)
                 for incident_type in dict.fromkeys(incident.types):
                     self.by_type[(incident_type, pattern)].append(incident)
@@ -121,9 +145,15 @@ class Recurrence:
         taxonomy = self.aggregate.taxonomy
         pattern_order = {slug: n for n, slug in enumerate(taxonomy.patterns)}
         type_order = {slug: n for n, slug in enumerate(taxonomy.incident_types)}
+        names = self.system_names
         by_system = sorted(
             ((k, g) for k, g in self.by_system.items() if len(g) > 1),
-            key=lambda kg: (kg[0][0].lower(), kg[0][0], pattern_order.get(kg[0][1], -1), kg[0][1]),
+            key=lambda kg: (
+                names[kg[0][0]].lower(),
+                names[kg[0][0]],
+                pattern_order.get(kg[0][1], -1),
+                kg[0][1],
+            ),
         )
         by_type = sorted(
             ((k, g) for k, g in self.by_type.items() if len(g) > 1),
@@ -134,9 +164,9 @@ class Recurrence:
                 kg[0][1],
             ),
         )
-        return [self._group(BY_SYSTEM, name, pattern, g) for (name, pattern), g in by_system] + [
-            self._group(BY_TYPE, name, pattern, g) for (name, pattern), g in by_type
-        ]
+        return [
+            self._group(BY_SYSTEM, names[key], pattern, g) for (key, pattern), g in by_system
+        ] + [self._group(BY_TYPE, name, pattern, g) for (name, pattern), g in by_type]
 
     def _group(
         self, kind: str, name: str, pattern: str, incidents: list[Incident]
@@ -157,23 +187,29 @@ class Recurrence:
             kind, name, pattern, occurrences, incidents[0].identified, len(incidents)
         )
 
-    def later(self, incident: Incident, patterns: Iterable[str]) -> list[Incident]:
+    def later(
+        self, incident: Incident, patterns: Iterable[str], since: dt.date | None = None
+    ) -> list[Incident]:
         """The postmortems after `incident`, oldest first, that share one of its
-        systems and have one of `patterns` among their root causes."""
+        systems and have one of `patterns` among their root causes; with `since`,
+        only those identified after that day too."""
         after = _order(incident)
         found: dict[str, Incident] = {}
-        for system in incident.systems:
+        for system in _system_keys(incident):
             for pattern in patterns:
                 group = self.by_system.get((system, pattern))
                 if group:
-                    start = bisect.bisect_right(self._keys[(system, pattern)], after)
+                    keys = self._keys[(system, pattern)]
+                    start = bisect.bisect_right(keys, after)
+                    if since is not None:
+                        start = max(start, bisect.bisect_right(keys, (since, "\U0010ffff")))
                     found.update((i.id, i) for i in group[start:])
         return sorted(found.values(), key=_order)
 
     def first_later(self, incident: Incident, patterns: Iterable[str]) -> Incident | None:
         """The first of `later(incident, patterns)`, found without listing the others."""
         after, first = _order(incident), None
-        for system in incident.systems:
+        for system in _system_keys(incident):
             for pattern in patterns:
                 keys = self._keys.get((system, pattern))
                 if keys:
@@ -183,8 +219,17 @@ class Recurrence:
         return first
 
     def controls(self) -> list[ControlRecord]:
-        """Every control, in the order of `Aggregate.controls`, with what came after it."""
-        return [ControlRecord(c, self.later(c.incident, c.addresses)) for c in self._controls]
+        """Every control, in the order of `Aggregate.controls`, with what came
+        after it was in place."""
+        records = []
+        for control in self._controls:
+            since = in_place_from(control.incident)
+            records.append(
+                ControlRecord(
+                    control, self.later(control.incident, control.addresses, since), since
+                )
+            )
+        return records
 
     def done_then_back(self) -> tuple[list[DoneThenBack], Counter[str]]:
         """Done actions closed before their pattern came back on a system of

@@ -61,22 +61,26 @@ def quarter_trends(aggregate: Aggregate, quarters: list[str]) -> list[QuarterTre
 TIMELINESS = {
     "on_time": "Done on time",
     "late": "Done late",
-    "undated": "Done, date not recorded",
+    "undated": "Done, closing date not recorded",
     "dropped": "Dropped",
     "overdue": "Open past due",
     "open": "Open, not yet due",
+    "no_due": "No due date",
 }
 
 
 def timeliness(action: Action, today: dt.date) -> str:
     """A key of TIMELINESS: done by its due date (`closed` ≤ `due`), after it,
-    done without the dates to tell, dropped, open past due, or open."""
-    if action.status == DONE:
-        if action.closed is None or action.due is None:
-            return "undated"
-        return "on_time" if action.closed <= action.due else "late"
+    done without a `closed` date, dropped, open past due, open and not yet
+    due, or (done or open) with no due date to judge it by."""
     if action.status == DROPPED:
         return "dropped"
+    if action.due is None:
+        return "no_due"
+    if action.status == DONE:
+        if action.closed is None:
+            return "undated"
+        return "on_time" if action.closed <= action.due else "late"
     return "overdue" if action.overdue(today) else "open"
 
 
@@ -86,7 +90,8 @@ class PriorityTimeliness(NamedTuple):
 
     @property
     def on_time_share(self) -> float | None:
-        """Done on time, of the actions whose due date is known to be met or missed."""
+        """Done on time, of the actions whose due date is known to be met or
+        missed: done on time, done late, or open past due."""
         judged = self.counts["on_time"] + self.counts["late"] + self.counts["overdue"]
         return self.counts["on_time"] / judged if judged else None
 
