@@ -418,3 +418,16 @@ def test_pages_command_copies_linked_files(site_repo: Repo) -> None:
     run = site_repo.run("pages", "--out", "out")
     assert run.exit_code == 0, run.err
     assert (site_repo.path / "out/postmortems/2025/img/dashboard.png").is_file()
+
+
+def test_links_between_pages_are_what_relpath_gives() -> None:
+    """Our relative path is relpath's, for every kind of page URL the site makes."""
+    import itertools
+    import posixpath
+
+    from postmortem_kit.site.pages import _relative
+
+    urls = ["", "incidents/A/", "incidents/AB/", "incidents/A.html", "index.html", "a/b/c/"]
+    bases = ["", "incidents/A/", "incidents", "types/hallucination/", "a/b/", "incidents/AB"]
+    for there, base in itertools.product(urls, bases):
+        assert _relative(there, base) == posixpath.relpath(there or ".", base or "."), (there, base)

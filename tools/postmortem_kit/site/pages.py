@@ -153,8 +153,19 @@ def relative_url(page: str, target: str, directory_urls: bool) -> str:
     here = page_url(page, directory_urls)
     base = here if directory_urls else posixpath.dirname(here)  # what the browser resolves from
     there = page_url(target, directory_urls)
-    relative = posixpath.relpath(there or ".", base or ".")
+    relative = _relative(there, base)
     return relative + "/" if directory_urls else relative
+
+
+def _relative(there: str, base: str) -> str:
+    """`posixpath.relpath(there or ".", base or ".")` for the site's own URLs
+    (relative, no `..`), without its two `abspath` calls: a build makes
+    thousands of links (a tenth of the pages' rendering time)."""
+    to, start = [p for p in there.split("/") if p], [p for p in base.split("/") if p]
+    common = 0
+    while common < min(len(to), len(start)) and to[common] == start[common]:
+        common += 1
+    return "/".join([".."] * (len(start) - common) + to[common:]) or "."
 
 
 def _environment() -> Environment:
