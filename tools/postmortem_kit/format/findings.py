@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 ERROR = "error"
 WARNING = "warning"
@@ -32,3 +33,17 @@ def printable(text: str) -> str:
     """`text` with what a terminal would act on shown as escapes (`\\x1b`, `\\u202e`):
     messages quote what authors wrote."""
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
+def did_you_mean(value: Any, options: Iterable[Any]) -> str:
+    """` (did you mean 'x'?)` for the option closest to a short mistyped value, or "".
+
+    Long values are never compared: difflib takes quadratic time on them, and
+    nobody mistypes an id or a slug as a page of text.
+    """
+    if not isinstance(value, str) or len(value) > 64:
+        return ""
+    import difflib  # only for a mistake
+
+    close = difflib.get_close_matches(value, [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from postmortem_kit.format.findings import did_you_mean
+
 
 class Term(NamedTuple):
     slug: str
@@ -257,7 +259,7 @@ def _avid(
         if code not in codes:
             raise TaxonomyError(
                 f"{path}: {where}.{view}: '{code}' is not a code of AVID's {view}"
-                f"{_did_you_mean(str(code), codes)}; one of {', '.join(codes)}"
+                f"{did_you_mean(str(code), codes)}; one of {', '.join(codes)}"
             )
     return tuple(dict.fromkeys(listed))
 
@@ -291,7 +293,7 @@ def _atlas(path: Path, raw: Any) -> tuple[dict[str, str], dict[str, AtlasTechniq
         if tactic not in tactics:
             raise TaxonomyError(
                 f"{path}: {where}.tactic: '{tactic}' is not a tactic listed under "
-                f"atlas.tactics{_did_you_mean(str(tactic), tactics)}"
+                f"atlas.tactics{did_you_mean(str(tactic), tactics)}"
             )
         techniques[technique] = AtlasTechnique(technique, " ".join(label.split()), tactic)
     return tactics, techniques
@@ -310,13 +312,6 @@ def _check_keys(path: Path, where: str, entry: Any, allowed: Iterable[str]) -> N
     for key in entry:
         if key not in allowed:
             raise TaxonomyError(
-                f"{path}: {where}: unknown key '{key}'{_did_you_mean(str(key), allowed)}; "
+                f"{path}: {where}: unknown key '{key}'{did_you_mean(str(key), allowed)}; "
                 f"allowed: {', '.join(allowed)}"
             )
-
-
-def _did_you_mean(value: str, options: Iterable[str]) -> str:
-    import difflib  # only for a mistake
-
-    close = difflib.get_close_matches(value[:100], list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""

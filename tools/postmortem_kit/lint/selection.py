@@ -10,9 +10,9 @@ from fnmatch import fnmatch
 from typing import NamedTuple
 
 from postmortem_kit.format.config import Config, ConfigError
-from postmortem_kit.format.findings import ERROR
+from postmortem_kit.format.findings import ERROR, did_you_mean
 from postmortem_kit.lint.rules import RULES
-from postmortem_kit.lint.rules.base import Registry, Rule, did_you_mean
+from postmortem_kit.lint.rules.base import Registry, Rule
 
 OFF = "off"
 EVERY_RULE = "*"
@@ -63,8 +63,7 @@ class Selection(NamedTuple):
 def _rule_id(name: str, registry: Registry, where: str) -> str:
     if name in registry.names:
         return registry.names[name]
-    close = did_you_mean(name, registry.names)
-    hint = f" (did you mean '{close}'?)" if close else ""
+    hint = did_you_mean(name, registry.names)
     raise ConfigError(
         f"{where}: no rule named {name!r}{hint}; run `postmortem rules` to list them. "
         f"Known rules: {', '.join(sorted(registry))}"

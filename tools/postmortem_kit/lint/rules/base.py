@@ -153,17 +153,3 @@ def field(path: tuple[str | int, ...]) -> str:
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
     return text or "front matter"
-
-
-def did_you_mean(value: Any, options: Iterable[str]) -> str | None:
-    """The option closest to a short mistyped value, if any is close.
-
-    Long values are never compared: difflib takes quadratic time on them, and
-    nobody mistypes an id or a slug as a page of text.
-    """
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    import difflib  # only for a mistake
-
-    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
-    return close[0] if close else None

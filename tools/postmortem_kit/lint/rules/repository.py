@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from postmortem_kit.format.findings import did_you_mean
 from postmortem_kit.format.read import Postmortem
 from postmortem_kit.format.summary import Summary, summary_of
-from postmortem_kit.lint.rules.base import Context, Problem, at_least, did_you_mean, rule
+from postmortem_kit.lint.rules.base import Context, Problem, at_least, rule
 
 MAX_SUGGESTIONS = 10
 REFERENCE_KEYS = ("related", "not_similar")  # keys whose values are ids of other postmortems
@@ -43,9 +44,8 @@ def check_unknown_related(postmortem: Postmortem, context: Context) -> Iterable[
             if other == own_id:
                 yield Problem.at(where, f"{key}[{i}]: '{other}' is this postmortem's own id")
             elif other not in context.collection.by_id:
-                close = did_you_mean(other, context.collection.by_id) if suggestions > 0 else None
+                hint = did_you_mean(other, context.collection.by_id) if suggestions > 0 else ""
                 suggestions -= 1
-                hint = f" (did you mean '{close}'?)" if close else ""
                 yield Problem.at(where, f"{key}[{i}]: no postmortem has the id '{other}'{hint}")
 
 

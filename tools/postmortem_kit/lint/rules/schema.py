@@ -6,10 +6,11 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from postmortem_kit.format.findings import did_you_mean
 from postmortem_kit.format.read import Postmortem
 from postmortem_kit.format.schema import DATE, DATE_TIME, ONE_LINE, REQUIREMENTS_FROM, id_pattern
 from postmortem_kit.format.vocabulary import ID_DIGITS
-from postmortem_kit.lint.rules.base import Context, Problem, Rule, did_you_mean, field, rule
+from postmortem_kit.lint.rules.base import Context, Problem, Rule, field, rule
 
 if TYPE_CHECKING:  # python-jsonschema is imported only for an invalid file
     from jsonschema.exceptions import ValidationError
@@ -80,7 +81,7 @@ def _unknown_keys(postmortem: Postmortem, error: ValidationError) -> Iterator[Pr
     for key in sorted(set(instance) - set(known)):
         yield Problem.at(
             postmortem.position((*path, key), key=True),
-            f"unknown key '{field((*path, key))}'{_did_you_mean(key, known)}",
+            f"unknown key '{field((*path, key))}'{did_you_mean(key, known)}",
             rule="unknown-key",
         )
 
@@ -94,7 +95,7 @@ def _describe(error: ValidationError) -> str:
             options = schema["enum"]
             return (
                 f"{shown} is not one of: {', '.join(map(str, options))}"
-                f"{_did_you_mean(value, options)}"
+                f"{did_you_mean(value, options)}"
             )
         case "type":
             return f"expected {_expected(schema)}, got {_type_name(value)}"
@@ -166,11 +167,6 @@ def _schema(error: ValidationError) -> Mapping[str, Any]:
     unset; an error from validating against our schema always has a mapping.
     """
     return cast("Mapping[str, Any]", error.schema)
-
-
-def _did_you_mean(value: Any, options: Iterable[Any]) -> str:
-    close = did_you_mean(value, [str(o) for o in options])
-    return f" (did you mean '{close}'?)" if close else ""
 
 
 def _type_name(value: Any) -> str:
