@@ -20,7 +20,7 @@ import yaml
 
 from postmortem_kit.export import ExportError
 from postmortem_kit.export.output import check_folder, mark_folder, replace_text
-from postmortem_kit.export.text import json_text, section_text
+from postmortem_kit.export.text import section_text
 from postmortem_kit.format.dates import as_date, parse_when
 from postmortem_kit.format.schema import id_pattern
 from postmortem_kit.format.taxonomy import (
@@ -30,6 +30,7 @@ from postmortem_kit.format.taxonomy import (
     Taxonomy,
 )
 from postmortem_kit.site.aggregate import Incident
+from postmortem_kit.site.content import json_text
 
 # An id as a file name: shaped as the schema's ids are (any prefix), nothing else.
 _FILE_ID = re.compile(id_pattern("[A-Z]+"))
@@ -135,7 +136,7 @@ class RecordFiles(NamedTuple):
 
 
 def json_record(record: Any) -> str:
-    """JSON, indented, escaped as `text.json_text` escapes it."""
+    """JSON, indented, escaped as `site.content.json_text` escapes it."""
     return json_text(record, indent=2) + "\n"
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from postmortem_kit.export.output import check_file, replace_text
-from postmortem_kit.export.text import json_text, withhold_hidden_ids
+from postmortem_kit.export.text import withhold_hidden_ids
 from postmortem_kit.site.aggregate import Aggregate
-from postmortem_kit.site.content import history_record
+from postmortem_kit.site.content import history_record, json_text
 
 # Keys of every line, in order; the first line of an earlier export has them.
 KEYS = ("id", "path", "history", "front_matter", "body")

@@ -5,7 +5,6 @@ withheld wherever a text names one, and JSON that is safe to paste.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, TypeVar, cast
 
@@ -15,10 +14,6 @@ from postmortem_kit.site.aggregate import Aggregate
 
 # In place of the id of a postmortem that is not shown, wherever a text names one.
 WITHHELD = "[not disclosed]"
-
-# Written as `\u` escapes in JSON: characters some readers take for a line
-# break, and those that mean something in a page.
-JSON_ESCAPED = "<>&\x85\u2028\u2029"
 
 Record = TypeVar("Record")
 
@@ -161,14 +156,3 @@ def withhold_hidden_ids(record: Record, aggregate: Aggregate | HiddenIds) -> Rec
         return value
 
     return cast(Record, withhold(record))
-
-
-def json_text(value: Any, indent: int | None = None) -> str:
-    """JSON of `value` with the characters of `JSON_ESCAPED` as `\\u` escapes:
-    the same values, on one line unless `indent` is given, and safe even
-    where a tool pastes them into a page."""
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
-    for char in JSON_ESCAPED:
-        if char in text:
-            text = text.replace(char, f"\\u{ord(char):04x}")
-    return text

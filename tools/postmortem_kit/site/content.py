@@ -9,7 +9,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from postmortem_kit.format.collection import (
     Collection,
@@ -26,6 +26,10 @@ from postmortem_kit.repository import Repository
 from postmortem_kit.site.aggregate import Aggregate, Incident, is_visible
 from postmortem_kit.site.attachments import Attachments
 from postmortem_kit.site.pages import STYLE, STYLESHEET, build_pages, page_url
+
+# Written as `\u` escapes in JSON: characters some readers take for a line
+# break, and those that mean something in a page.
+JSON_ESCAPED = "<>&\x85\u2028\u2029"
 
 AUDIENCE_VARIABLE = "POSTMORTEM_AUDIENCE"
 
@@ -165,10 +169,19 @@ def incidents_json(content: SiteContent, url_of: Callable[[str], str]) -> str:
     ]
     # a record per line: easy to read and to diff, and without `indent` the
     # json module's C encoder does the work (3x faster at 1,000 postmortems)
-    lines = ",\n".join(json.dumps(record, ensure_ascii=False) for record in records)
-    text = '{"version": 1, "incidents": [\n' + lines + "\n]}\n"
-    # the same values, but safe even where a tool pastes the JSON into a page
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    lines = ",\n".join(json_text(record) for record in records)
+    return '{"version": 1, "incidents": [\n' + lines + "\n]}\n"
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """JSON of `value` with the characters of `JSON_ESCAPED` as `\\u` escapes:
+    the same values, on one line unless `indent` is given, and safe even
+    where a tool pastes them into a page."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    for char in JSON_ESCAPED:
+        if char in text:
+            text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
 
 
 def history_record(history: FileHistory | None) -> dict[str, object] | None:
