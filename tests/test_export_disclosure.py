@@ -23,7 +23,6 @@ from postmortem_kit.export.output import MARKER
 from postmortem_kit.export.text import (
     WITHHELD,
     narrative,
-    section_text,
     withhold_hidden_ids,
 )
 from postmortem_kit.format.collection import Collection
@@ -485,7 +484,7 @@ def test_section_text_stops_at_the_next_heading_not_in_a_fence() -> None:
         "every index rebuild on an evaluation.\n",
         "every index rebuild on an evaluation.\n\n```\n# not a heading\n```\n\n# Part two\n\nzzpart2\n",
     )
-    summary = section_text(parse_postmortem(text.encode(), "x.md"), "Summary")
+    summary = parse_postmortem(text.encode(), "x.md").section_text("Summary")
     assert summary.endswith("```\n# not a heading\n```") and "zzpart2" not in summary
 
 
@@ -511,7 +510,7 @@ def test_hostile_text_is_data_in_every_format(tmp_path: Path) -> None:
     aggregate = aggregate_of(text)
     incident = only(aggregate)
     assert incident.title == title
-    summary = section_text(incident.postmortem, "Summary")
+    summary = incident.postmortem.section_text("Summary")
     assert FENCED in summary
     for module, name in ((avid, "avid"), (atlas, "atlas"), (aiid, "aiid")):
         (path,) = module.write(aggregate, tmp_path / name)

@@ -118,7 +118,9 @@ def _entry(pm_id: str, pm: Postmortem) -> _Entry:
     title = title if isinstance(title, str) else ""
     causes = [c for c in _list(data.get("root_causes")) if isinstance(c, dict)]
     factors = [c.get("factor") for c in causes]
-    summary, lessons = _sections(pm)
+    summary = pm.section_text("Summary")
+    lessons_section = pm.section("Lessons learned")
+    lessons = lessons_section.items if lessons_section else ()
     text = "\n".join([title, summary, *(f for f in factors if isinstance(f, str)), *lessons])
     facets = (
         _keyed(_list(data.get("systems"))),
@@ -151,30 +153,6 @@ def _keyed(values: Iterable[Any]) -> dict[str, str]:
         if isinstance(value, str) and value.strip():
             keyed.setdefault(name_key(value), value.strip())
     return dict(sorted(keyed.items()))  # in the order of their keys
-
-
-def _sections(pm: Postmortem) -> tuple[str, tuple[str, ...]]:
-    """The text of the summary (under its H2 heading, up to the next one) and
-    the items of the lessons learned."""
-    summary: tuple[int, int] | None = None
-    lessons: tuple[str, ...] = ()
-    for index, section in enumerate(pm.sections):
-        title = section.title.casefold()
-        if title == "summary" and summary is None:
-            summary = (section.line, _next_line(pm, index))
-        elif title == "lessons learned" and not lessons:
-            lessons = section.items
-    if summary is None:
-        return "", lessons
-    start, end = summary  # section.line counts from 1: the slice skips the heading
-    lines = pm.text.split("\n", end) if end >= 0 else pm.text.split("\n")
-    return "\n".join(lines[start:end]), lessons
-
-
-def _next_line(pm: Postmortem, index: int) -> int:
-    """The index of the last line before the section after `index`; -1 for the end."""
-    later = [s.line for s in pm.sections[index + 1 :] if s.line > pm.sections[index].line]
-    return min(later) - 1 if later else -1
 
 
 # --- scores ------------------------------------------------------------------------

@@ -20,7 +20,6 @@ import yaml
 
 from postmortem_kit.export import ExportError
 from postmortem_kit.export.output import check_folder, mark_folder, replace_text
-from postmortem_kit.export.text import section_text
 from postmortem_kit.format.dates import as_date, parse_when
 from postmortem_kit.format.schema import id_pattern
 from postmortem_kit.format.taxonomy import (
@@ -41,7 +40,7 @@ _FILE_ID = re.compile(id_pattern("[A-Z]+"))
 
 def summary(incident: Incident) -> str:
     """The Summary section, or the title where there is none."""
-    return section_text(incident.postmortem, "Summary") or incident.title
+    return incident.postmortem.section_text("Summary") or incident.title
 
 
 def incident_day(incident: Incident) -> dt.date:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-from postmortem_kit.export.text import HiddenIds, section_text, withhold_hidden_ids
+from postmortem_kit.export.text import HiddenIds, withhold_hidden_ids
 from postmortem_kit.format.dates import as_date, parse_when
 from postmortem_kit.format.taxonomy import Taxonomy, Term
 from postmortem_kit.format.vocabulary import DEFAULT_VISIBILITY, TRIAGE, is_open, is_overdue
@@ -360,7 +360,7 @@ def _postmortem_row(incident: Incident, aggregate: Aggregate) -> Row:
         _utc(history.created) if history else None,
         _utc(history.updated) if history else None,
         history.revisions if history else None,
-        section_text(incident.postmortem, "Summary") or None,
+        incident.postmortem.section_text("Summary") or None,
         incident.postmortem.body.strip("\n") or None,
     ]
 

@@ -18,41 +18,11 @@ WITHHELD = "[not disclosed]"
 Record = TypeVar("Record")
 
 
-def section_text(postmortem: Postmortem, title: str) -> str:
-    """The Markdown under the H2 `title`, up to the next H1 or H2; "" without one."""
-    section = postmortem.section(title)
-    if section is None:
-        return ""
-    lines = postmortem.text.split("\n")
-    later = [s.line for s in postmortem.sections if s.line > section.line]
-    body = lines[section.line : (min(later) - 1 if later else len(lines))]
-    if body and re.fullmatch(r" {0,3}(-+|=+)\s*", body[0]):  # a setext heading's underline
-        body = body[1:]
-    return "\n".join(_before_h1(body)).strip()
-
-
-def _before_h1(lines: list[str]) -> list[str]:
-    """The lines before a level-1 heading that is not inside a fenced block."""
-    fence = ""
-    for index, line in enumerate(lines):
-        opening = re.match(r" {0,3}(`{3,}|~{3,})", line)
-        if fence:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = ""
-        elif opening:
-            fence = opening.group(1)
-        elif re.match(r" {0,3}#(\s|$)", line):
-            return lines[:index]
-        elif index and lines[index - 1].strip() and re.fullmatch(r" {0,3}=+\s*", line):
-            return lines[: index - 1]
-    return lines
-
-
 def narrative(postmortem: Postmortem, titles: tuple[str, ...]) -> str:
     """The sections `titles` that the postmortem has, each under its heading."""
     parts = []
     for title in titles:
-        text = section_text(postmortem, title)
+        text = postmortem.section_text(title)
         if text:
             parts.append(f"## {title}\n\n{text}")
     return "\n\n".join(parts)

@@ -138,6 +138,41 @@ class Postmortem(NamedTuple):
         wanted = title.casefold()
         return next((s for s in self.sections if s.title.casefold() == wanted), None)
 
+    def section_text(self, title: str) -> str:
+        """The Markdown under the H2 `title`, up to the next H1 or H2; "" without one."""
+        section = self.section(title)
+        if section is None:
+            return ""
+        lines = self.text.split("\n")
+        later = [s.line for s in self.sections if s.line > section.line]
+        body = lines[section.line : (min(later) - 1 if later else len(lines))]
+        if body and _SETEXT_UNDERLINE.fullmatch(body[0]):
+            body = body[1:]
+        return "\n".join(_before_h1(body)).strip()
+
+
+_SETEXT_UNDERLINE = LazyPattern(r" {0,3}(-+|=+)\s*")
+_SETEXT_H1 = LazyPattern(r" {0,3}=+\s*")
+_FENCE = LazyPattern(r" {0,3}(`{3,}|~{3,})")
+_H1 = LazyPattern(r" {0,3}#(\s|$)")
+
+
+def _before_h1(lines: list[str]) -> list[str]:
+    """The lines before a level-1 heading that is not inside a fenced block."""
+    fence = ""
+    for index, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = ""
+        elif opening:
+            fence = opening.group(1)
+        elif _H1.match(line):
+            return lines[:index]
+        elif index and lines[index - 1].strip() and _SETEXT_H1.fullmatch(line):
+            return lines[: index - 1]
+    return lines
+
 
 _UNREADABLE = {"unreadable-file", "unsafe-file", "missing-front-matter", "yaml-syntax"}
 # Every rule id reading reports under: lint's registry fails at import if one is not a rule.
