@@ -22,7 +22,13 @@ from typing import Any, NamedTuple
 from postmortem_kit.export.text import HiddenIds, withhold_hidden_ids
 from postmortem_kit.format.dates import as_date, parse_when
 from postmortem_kit.format.taxonomy import Taxonomy, Term
-from postmortem_kit.format.vocabulary import DEFAULT_VISIBILITY, TRIAGE, is_open, is_overdue
+from postmortem_kit.format.vocabulary import (
+    DEFAULT_VISIBILITY,
+    REFERENCE_KEYS,
+    TRIAGE,
+    is_open,
+    is_overdue,
+)
 from postmortem_kit.site.aggregate import Aggregate, Incident
 
 Value = str | int | float | bool | list[str] | None
@@ -424,7 +430,7 @@ def _approval_rows(incident: Incident) -> list[list[Value]]:
 def _reference_rows(incident: Incident) -> list[list[Value]]:
     data, references = incident.data, _dict(incident.data, "references")
     rows: list[list[Value]] = []
-    for kind in ("related", "not_similar"):  # only ids the audience may read are left
+    for kind in REFERENCE_KEYS:  # only ids the audience may read are left
         rows += ([kind, pm_id, None, pm_id] for pm_id in _texts(data.get(kind)))
     for kind in ("atlas", "owasp_llm", "aiid"):
         rows += ([kind, value, None, None] for value in _texts(references.get(kind)))

@@ -28,6 +28,9 @@ PUBLIC = VISIBILITIES[0]
 DEFAULT_VISIBILITY = "internal"
 DEFAULT_AUDIENCE = "internal"
 
+# Keys whose values are ids of other postmortems: each must exist, and each is
+# filtered by audience before anything reads it.
+REFERENCE_KEYS = ("related", "not_similar")
 PRIORITIES = ("low", "medium", "high", "critical")
 
 # An action is open until it is done or dropped; a missing or unknown status

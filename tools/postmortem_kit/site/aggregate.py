@@ -19,6 +19,7 @@ from postmortem_kit.format.taxonomy import Taxonomy
 from postmortem_kit.format.vocabulary import (
     DEFAULT_VISIBILITY,
     NEAR_MISS,
+    REFERENCE_KEYS,
     SERIOUS_SEVERITIES,
     is_open,
     is_overdue,
@@ -167,10 +168,6 @@ def incident_of(postmortem: Postmortem) -> Incident | None:
         time_to_detect=_between(triggered, detected),
         time_to_contain=_between(detected, contained),
     )
-
-
-# Keys whose values are ids of other postmortems.
-REFERENCE_KEYS = ("related", "not_similar")
 
 
 def _without_hidden_references(incident: Incident, shown: set[str]) -> Incident:

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from postmortem_kit.format.findings import did_you_mean
 from postmortem_kit.format.read import Postmortem
 from postmortem_kit.format.summary import Summary, summary_of
+from postmortem_kit.format.vocabulary import REFERENCE_KEYS
 from postmortem_kit.lint.rules.base import Context, Problem, at_least, rule
 
 MAX_SUGGESTIONS = 10
-REFERENCE_KEYS = ("related", "not_similar")  # keys whose values are ids of other postmortems
 MAX_SIMILAR_REPORTED = 5
 
 
