@@ -341,10 +341,10 @@ def test_sqlite_output_is_deterministic(corpus: Repo, out: Path) -> None:
 def test_forked_workers_read_and_lint_as_one_process_does(
     corpus: Repo, out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from postmortem_kit.site import content
+    from postmortem_kit.lint import runner
 
     assert export(corpus, "jsonl", out / "one.jsonl", "--audience", "restricted").exit_code == 0
-    monkeypatch.setattr(content, "PARALLEL_FROM", 1)  # workers even for four postmortems
+    monkeypatch.setattr(runner, "PARALLEL_FROM", 1)  # workers even for four postmortems
     assert export(corpus, "jsonl", out / "forked.jsonl", "--audience", "restricted").exit_code == 0
     assert (out / "forked.jsonl").read_bytes() == (out / "one.jsonl").read_bytes()
     corpus.write(

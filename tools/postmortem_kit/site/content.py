@@ -20,7 +20,7 @@ from postmortem_kit.format.collection import (
 from postmortem_kit.format.read import Postmortem
 from postmortem_kit.format.vocabulary import DEFAULT_AUDIENCE, VISIBILITIES
 from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory
-from postmortem_kit.lint.runner import PARALLEL_FROM, accepts, lint_context, shared_out
+from postmortem_kit.lint.runner import accepts, lint_context, shared_out
 from postmortem_kit.lint.selection import Selection
 from postmortem_kit.repository import Repository
 from postmortem_kit.site.aggregate import Aggregate, Incident, is_visible
@@ -102,9 +102,7 @@ def load_published(
         context = lint_context(repository, collection, today)
         selection = Selection.of(repository.config)
         shown = [pm for pm in collection.postmortems if is_visible(pm, audience)]
-        if parallel and len(shown) >= PARALLEL_FROM:
-            collection.summary_index  # noqa: B018 -- built once, before the workers fork
-            # the workers have the postmortems already: they get their numbers
+        if parallel:  # the workers have the postmortems already: they get their numbers
             verdicts = shared_out(
                 lambda batch: [accepts(shown[i], context, selection) for i in batch],
                 range(len(shown)),
