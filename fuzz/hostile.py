@@ -114,7 +114,7 @@ class Linter:
             validator=SchemaValidator(build_schema(taxonomy, config.id_prefix)),
             today=today,
             now=dt.datetime.combine(today, dt.time.max, dt.UTC),
-            history=None,
+            first_commits=None,
         )
 
     def lint(self, raw: bytes, path: str) -> list[Finding]:

@@ -12,7 +12,7 @@ import pytest
 from helpers import FINAL, Repo, commit, git
 from postmortem_kit.cli import main
 from postmortem_kit.git.changes import ids_on_all_branches
-from postmortem_kit.git.history import read_history
+from postmortem_kit.git.history import read_first_commits, read_history
 
 NAME = "postmortems/2025/AIPM-2025-001-refunds.md"  # identified: 2025-02-11
 
@@ -39,6 +39,27 @@ def test_history_in_one_pass_follows_renames(history_repo: Repo) -> None:
     assert entry.created == dt.datetime(2025, 2, 12, 9, tzinfo=dt.UTC)
     assert entry.updated == dt.datetime(2025, 3, 1, 8, tzinfo=dt.UTC)
     assert (entry.revisions, entry.contributors) == (3, ("Dana", "Priya"))
+
+
+def test_first_commits_follow_renames_and_start_again_after_a_deletion(
+    history_repo: Repo,
+) -> None:
+    """Lint reads only the commits that add, rename or delete a file: the
+    first commit must still be the one that added it under its first name."""
+    renamed, again = "postmortems/2025/AIPM-2025-001-renamed.md", "postmortems/2025/again.md"
+    git(history_repo.path, "mv", NAME, renamed)
+    history_repo.write(again, FINAL.replace("AIPM-2025-001", "AIPM-2025-002"))
+    commit(history_repo.path, "Rename, and another", "2025-03-01T08:00:00+00:00")
+    git(history_repo.path, "rm", "-q", again)
+    commit(history_repo.path, "Remove it", "2025-03-02T08:00:00+00:00")
+    history_repo.write(again, "---\nid: AIPM-2025-003\n---\nWritten anew.\n")
+    commit(history_repo.path, "Write it anew", "2025-03-03T08:00:00+00:00")
+    first = read_first_commits(history_repo.path, history_repo.path / "postmortems")
+    assert first is not None and not first.shallow
+    assert first.files == {
+        renamed: dt.datetime(2025, 2, 12, 9, tzinfo=dt.UTC),
+        again: dt.datetime(2025, 3, 3, 8, tzinfo=dt.UTC),
+    }
 
 
 def test_a_user_s_log_settings_do_not_change_the_history(history_repo: Repo) -> None:

@@ -25,7 +25,7 @@ CONTEXT = Context(
     validator=SchemaValidator(build_schema(TAXONOMY)),
     today=dt.date(2026, 1, 1),
     now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    history=None,
+    first_commits=None,
 )
 SELECTION = Selection({}, {})
 

@@ -9,13 +9,14 @@ configured root differ in a monorepo.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 from pathlib import Path
 
 from postmortem_kit.format.config import Config, ConfigError, find_root, load_config
 from postmortem_kit.format.schema import SchemaValidator, build_schema
 from postmortem_kit.format.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
-from postmortem_kit.git.history import History, read_history
+from postmortem_kit.git.history import FileHistory, History, read_first_commits, read_history
 
 
 class Repository:
@@ -36,9 +37,14 @@ class Repository:
         return SchemaValidator(build_schema(self.taxonomy, self.config.id_prefix))
 
     @cached_property
-    def history(self) -> History | None:
+    def history(self) -> History[FileHistory] | None:
         """Every postmortem's history, in one pass over the git log; None outside git."""
         return read_history(self.root, self.postmortems_dir)
+
+    @cached_property
+    def first_commits(self) -> History[dt.datetime] | None:
+        """When each postmortem was first committed; None outside git."""
+        return read_first_commits(self.root, self.postmortems_dir)
 
 
 def load_repository(start: Path) -> Repository:

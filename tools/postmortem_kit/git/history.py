@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from postmortem_kit.format.collection import display_path
 from postmortem_kit.git.command import GitError, pathspec, run_git, toplevel
@@ -36,14 +36,15 @@ class FileHistory(NamedTuple):
     contributors: tuple[str, ...]  # authors, first contribution first
 
 
-class History(NamedTuple):
-    files: dict[str, FileHistory]  # by path relative to the repository root
+T = TypeVar("T")
+
+
+class History(NamedTuple, Generic[T]):
+    files: dict[str, T]  # by path relative to the repository root
     shallow: bool
     root: Path
 
-    def by_display_path(
-        self, base: Path, paths: Iterable[Path] | None = None
-    ) -> dict[str, FileHistory]:
+    def by_display_path(self, base: Path, paths: Iterable[Path] | None = None) -> dict[str, T]:
         """The histories of `paths` (default: every file), keyed by paths as
         findings show them. Linting one file looks up that file alone."""
         if paths is None:
@@ -56,13 +57,28 @@ class History(NamedTuple):
         return found
 
 
-def read_history(start: Path, folder: Path) -> History | None:
+def read_history(start: Path, folder: Path) -> History[FileHistory] | None:
     """The history of every file under `folder`; None outside a git checkout.
 
     One log for the folder, even to lint one file: `git log --follow FILE`
     would be faster, but it also follows copies, so a postmortem written from
     a copy of another would take that one's history.
     """
+    return _read(start, folder, ())
+
+
+def read_first_commits(start: Path, folder: Path) -> History[dt.datetime] | None:
+    """When each file under `folder` was first committed (the author date),
+    following renames; None outside a git checkout. All that lint needs: git
+    lists only the commits that add, rename or delete a file, a fraction of the
+    log to parse on every commit."""
+    history = _read(start, folder, ("--diff-filter=ADR",))
+    if history is None:
+        return None
+    return History({path: h.created for path, h in history.files.items()}, *history[1:])
+
+
+def _read(start: Path, folder: Path, options: tuple[str, ...]) -> History[FileHistory] | None:
     try:
         facts = run_git(start, "rev-parse", "--is-shallow-repository", "--show-toplevel", *HEAD)
     except GitError:  # outside git, or no commit yet (an empty history)
@@ -85,6 +101,7 @@ def read_history(start: Path, folder: Path) -> History | None:
             "--name-status",
             "--no-merges",
             "-z",
+            *options,
             f"--format={_RECORD}%aI{_FIELD}%an",
             "--",
             pathspec(folder, root),

@@ -22,7 +22,7 @@ from postmortem_kit.format.collection import (
 )
 from postmortem_kit.format.findings import Finding
 from postmortem_kit.format.read import Postmortem, read_postmortem
-from postmortem_kit.git.history import SHALLOW_WARNING, FileHistory
+from postmortem_kit.git.history import SHALLOW_WARNING
 from postmortem_kit.lint.rules import RULES, Context
 from postmortem_kit.lint.rules.base import Problem, Rule
 from postmortem_kit.lint.rules.sensitive import secrets_in
@@ -62,7 +62,7 @@ def lint_repository(
     selection = Selection.of(repository.config)
     if any(rule.needs_history and selection.is_on(rule) for rule in RULES.values()):
         # git works on the log while we read the files (and the CPU has two cores)
-        reading = threading.Thread(target=lambda: repository.history)
+        reading = threading.Thread(target=lambda: repository.first_commits)
         reading.start()
     else:
         reading = None
@@ -74,7 +74,7 @@ def lint_repository(
         every_summary = read_summaries(every_file, base, cache, targets)
         if reading:
             reading.join()
-        history = repository.history if reading and targets else None
+        history = repository.first_commits if reading and targets else None
         files = history.by_display_path(base, targets) if history else None
         context = lint_context(repository, stand_ins(every_summary), today, files)
         findings = _lint_files(targets, _Job(context, selection, repository.root, base))
@@ -86,9 +86,9 @@ def lint_context(
     repository: Repository,
     collection: Collection,
     today: dt.date | None = None,
-    history: dict[str, FileHistory] | None = None,
+    first_commits: dict[str, dt.datetime] | None = None,
 ) -> Context:
-    """What the rules consult; without `history`, rules that need git are skipped."""
+    """What the rules consult; without `first_commits`, rules that need git are skipped."""
     now = dt.datetime.combine(today, dt.time.max, dt.UTC) if today else dt.datetime.now(dt.UTC)
     return Context(
         collection=collection,
@@ -97,7 +97,7 @@ def lint_context(
         validator=repository.validator,
         today=today or dt.date.today(),
         now=now,
-        history=history,
+        first_commits=first_commits,
     )
 
 
@@ -136,11 +136,13 @@ def shared_out(task: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R
     and send back only each batch's results, in order. A small run, or a
     system without fork, runs here.
     """
-    import multiprocessing as mp  # only a large run needs it
-
     global _task
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(items) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+    if workers < 2 or len(items) < PARALLEL_FROM:
+        return task(list(items))
+    import multiprocessing as mp  # only a large run needs it (3 ms of every commit)
+
+    if "fork" not in mp.get_all_start_methods():
         return task(list(items))
     size = -(-len(items) // (workers * 4))
     batches = [list(items[i : i + size]) for i in range(0, len(items), size)]
@@ -184,7 +186,7 @@ def lint_postmortem(
             continue
         if errors_only and not selection.may_fail(rule):
             continue
-        if rule.needs_history and context.history is None:
+        if rule.needs_history and context.first_commits is None:
             continue
         for problem in rule.check(postmortem, context):
             found.append(_finding(postmortem, rule, problem))

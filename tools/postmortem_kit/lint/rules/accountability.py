@@ -118,17 +118,17 @@ def check_late_draft(postmortem: Postmortem, context: Context) -> Iterable[Probl
     checkout).
     """
     identified = parse_when(postmortem.get("identified"))
-    if context.history is None or identified is None:
+    if context.first_commits is None or identified is None:
         return
     if not isinstance(identified, dt.datetime):  # a date: give the author the whole day
         identified = dt.datetime.combine(identified, dt.time.max, dt.UTC)
-    history = context.history.get(postmortem.path)
-    first = history.created if history else context.now  # not committed yet: it is now
+    committed = context.first_commits.get(postmortem.path)
+    first = committed or context.now  # not committed yet: it is now
     hours = (first - identified).total_seconds() / 3600
     if hours > DRAFT_HOURS:
         when = (
             f"first committed {first.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
-            if history
+            if committed
             else "not committed yet"
         )
         yield Problem.at(

@@ -20,7 +20,6 @@ from postmortem_kit.format.read import Position, Postmortem
 from postmortem_kit.format.schema import SchemaValidator
 from postmortem_kit.format.taxonomy import Taxonomy
 from postmortem_kit.format.vocabulary import status_at_least
-from postmortem_kit.git.history import FileHistory
 
 
 class Problem(NamedTuple):
@@ -44,7 +43,7 @@ class Context(NamedTuple):
     validator: SchemaValidator
     today: dt.date
     now: dt.datetime
-    history: dict[str, FileHistory] | None  # by display path; None outside git
+    first_commits: dict[str, dt.datetime] | None  # by display path; None outside git
 
 
 Check = Callable[[Postmortem, Context], Iterable[Problem]]
