@@ -174,7 +174,7 @@ def test_a_file_of_thousands_of_systems_and_patterns_stays_small_in_the_index() 
     text = f"---\nid: AIPM-2025-001\nidentified: 2025-01-01\nsystems: [{', '.join(names)}]\n"
     summary = summary_of(parse_postmortem(f"{text}root_causes:\n{causes}---\n".encode(), "x.md"))
     assert len(summary.systems) * len(summary.patterns) <= 500
-    assert len(SummaryIndex([summary])._lists) <= 500 + len(summary.sketch)
+    assert len(SummaryIndex([summary])._lists) <= 500 + len(summary.hashes)
 
 
 def test_two_spellings_of_a_system_are_one_system(similar_repo: Repo) -> None:

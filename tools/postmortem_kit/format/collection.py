@@ -44,8 +44,9 @@ def find_postmortem_files(folder: Path) -> list[Path]:
 
 class Collection:
     """Postmortems with lookups by id, and the summaries that rules looking
-    across them read (given, when the postmortems are only stand-ins for
-    files not read in full; else made from the postmortems when first asked)."""
+    across them compare a file with (given, when the postmortems are only
+    stand-ins for files not read in full; else made from the postmortems when
+    first asked)."""
 
     def __init__(
         self, postmortems: Iterable[Postmortem], summaries: Iterable[Summary] | None = None
@@ -163,11 +164,11 @@ def _remembered(entry: object, state: list[int], display: str) -> Summary | None
     return None
 
 
-def stand_ins(summaries: Iterable[Summary]) -> Collection:
+def stand_ins(summaries: Iterable[Summary], compared: Iterable[Summary]) -> Collection:
     """A collection of files known by their summaries: each postmortem a
-    stand-in that holds only its id."""
-    summaries = tuple(summaries)
-    return Collection((id_only(s.path, s.id) for s in summaries), summaries)
+    stand-in that holds only its id; the summaries of those in `compared` are
+    what rules looking across postmortems compare a file with."""
+    return Collection((id_only(s.path, s.id) for s in summaries), compared)
 
 
 def load_collection(files: Iterable[Path], base: Path, root: Path | None = None) -> Collection:

@@ -15,6 +15,7 @@ import bisect
 import heapq
 import re
 import zlib
+from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -55,18 +56,23 @@ class Summary(NamedTuple):
     identified: str  # the date as written (YYYY-MM-DD…), "" when unknown
     systems: tuple[str, ...]
     patterns: tuple[str, ...]  # root-cause patterns, once each
-    sketch: tuple[str, ...]  # bottom-k hashes of the title's and factors' words, as hex
+    # the bottom-k hashes of the title's and factors' words, smallest first, in
+    # one string: a cache of thousands is read on every commit, and one string
+    # is read faster than sixteen
+    sketch: str
 
     @property
     def day(self) -> str:
         """The date part of `identified`: ISO dates compare as strings."""
         return self.identified[:10]
 
+    @property
+    def hashes(self) -> tuple[str, ...]:
+        step = HASH_DIGITS
+        return tuple(self.sketch[i : i + step] for i in range(0, len(self.sketch), step))
+
     def to_json(self) -> list[Any]:
-        # the sketch as one string: a cache of thousands is read on every commit,
-        # and JSON reads one string faster than sixteen numbers
-        systems, patterns = list(self.systems), list(self.patterns)
-        return [self.id, self.identified, systems, patterns, "".join(self.sketch)]
+        return [self.id, self.identified, list(self.systems), list(self.patterns), self.sketch]
 
     @classmethod
     def from_json(cls, path: str, value: object) -> Summary | None:
@@ -77,19 +83,18 @@ class Summary(NamedTuple):
         if not (
             isinstance(pm_id, str)
             and isinstance(identified, str)
-            and _all(systems, str)
-            and _all(patterns, str)
+            and _strings(systems)
+            and _strings(patterns)
             and isinstance(sketch, str)
             and len(sketch) <= HASH_DIGITS * SKETCH_SIZE
             and len(sketch) % HASH_DIGITS == 0
         ):
             return None
-        hashes = [sketch[i : i + HASH_DIGITS] for i in range(0, len(sketch), HASH_DIGITS)]
-        return cls(path, pm_id, identified, tuple(systems), tuple(patterns), tuple(hashes))
+        return cls(path, pm_id, identified, tuple(systems), tuple(patterns), sketch)
 
 
-def _all(value: object, kind: type) -> bool:
-    return isinstance(value, list) and all(isinstance(v, kind) for v in value)
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def summary_of(postmortem: Postmortem) -> Summary:
@@ -126,12 +131,12 @@ def read_summary(path: Path, display: str) -> Summary:
     return summary_of(postmortem)
 
 
-def sketch(text: str) -> tuple[str, ...]:
+def sketch(text: str) -> str:
     """The smallest hashes of the text's distinct words, as hex of one width (so
-    they sort as the numbers do)."""
+    they sort as the numbers do), one after the other."""
     words = {w for w in _WORD.findall(text.casefold()) if w not in _COMMON}
     hashes = sorted(zlib.crc32(w.encode()) for w in words)[:SKETCH_SIZE]
-    return tuple(f"{h:0{HASH_DIGITS}x}" for h in hashes)
+    return "".join(f"{h:0{HASH_DIGITS}x}" for h in hashes)
 
 
 def resemblance(a: tuple[str, ...], b: tuple[str, ...]) -> float:
@@ -155,12 +160,12 @@ class SummaryIndex:
     predecessors reads a few of them, never every other file."""
 
     def __init__(self, summaries: Iterable[Summary]) -> None:
-        self._lists: dict[object, list[Summary]] = {}
+        self._lists: defaultdict[object, list[Summary]] = defaultdict(list)
         dated = sorted((s for s in summaries if s.id and s.day), key=_order)
         for summary in dated:  # in order: each list is made sorted
             pairs = {(s, p) for s in summary.systems for p in summary.patterns}
-            for key in (*pairs, *summary.sketch):
-                self._lists.setdefault(key, []).append(summary)
+            for key in (*pairs, *summary.hashes):
+                self._lists[key].append(summary)
 
     def earlier_similar(
         self, summary: Summary, since: str, limit: int, ignore: set[str]
@@ -168,7 +173,7 @@ class SummaryIndex:
         """The `limit` most recent files identified from `since` up to before
         `summary` that share a system and a pattern with it, or nearly the same
         words in title and factors, leaving out the ids in `ignore`: with reasons."""
-        keys = [*((s, p) for s in summary.systems for p in summary.patterns), *summary.sketch]
+        keys = [*((s, p) for s in summary.systems for p in summary.patterns), *summary.hashes]
         newest_first = heapq.merge(
             *(reversed(self._between(key, since, summary)) for key in keys),
             key=_order,
@@ -190,7 +195,7 @@ class SummaryIndex:
         return found
 
     def _between(self, key: object, since: str, summary: Summary) -> list[Summary]:
-        found = self._lists.get(key, [])
+        found = self._lists.get(key, [])  # get: a lookup adds no key
         first = bisect.bisect_left(found, (since, ""), key=_order)
         return found[first : bisect.bisect_left(found, _order(summary), key=_order)]
 
@@ -205,9 +210,10 @@ def _reasons(summary: Summary, other: Summary) -> list[str]:
     patterns = [p for p in summary.patterns if p in other.patterns]
     if systems and patterns:
         reasons.append(f"{_named('system', systems)} and {_named('pattern', patterns)}")
-    shared = len(set(summary.sketch).intersection(other.sketch))
-    if shared >= NEARLY_SAME * max(len(summary.sketch), len(other.sketch)):  # else it cannot be
-        share = resemblance(summary.sketch, other.sketch)
+    own, theirs = summary.hashes, other.hashes
+    shared = len(set(own).intersection(theirs))
+    if shared >= NEARLY_SAME * max(len(own), len(theirs)):  # else it cannot be
+        share = resemblance(own, theirs)
         if share >= NEARLY_SAME:
             reasons.append(f"nearly the same words in title and factors ({share:.0%})")
     return reasons

@@ -25,6 +25,7 @@ from postmortem_kit.format.read import Postmortem, read_postmortem
 from postmortem_kit.git.history import SHALLOW_WARNING
 from postmortem_kit.lint.rules import RULES, Context
 from postmortem_kit.lint.rules.base import Problem, Rule
+from postmortem_kit.lint.rules.repository import compared_with
 from postmortem_kit.lint.rules.sensitive import secrets_in
 from postmortem_kit.lint.selection import OFF, Selection
 from postmortem_kit.repository import Repository
@@ -72,11 +73,17 @@ def lint_repository(
         every_file = {os.path.abspath(p): p for p in [*everything, *targets]}.values()
         cache = summaries_cache(repository.postmortems_dir)
         every_summary = read_summaries(every_file, base, cache, targets)
+        linted = every_summary
+        if paths:
+            by_file = dict(zip(map(os.path.abspath, every_file), every_summary, strict=True))
+            linted = [by_file[os.path.abspath(p)] for p in targets]
+        compared = compared_with(every_summary, linted, repository.config)
         if reading:
             reading.join()
         history = repository.first_commits if reading and targets else None
         files = history.by_display_path(base, targets) if history else None
-        context = lint_context(repository, stand_ins(every_summary), today, files)
+        collection = stand_ins(every_summary, compared)
+        context = lint_context(repository, collection, today, files)
         findings = _lint_files(targets, _Job(context, selection, repository.root, base))
     notes = (SHALLOW_WARNING,) if history and history.shallow else ()
     return LintResult(len(targets), findings, notes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from postmortem_kit.format.config import Config
 from postmortem_kit.format.findings import did_you_mean
 from postmortem_kit.format.read import Postmortem
 from postmortem_kit.format.summary import Summary, summary_of
@@ -96,15 +97,34 @@ def _earlier_similar(
     own: Summary, context: Context, ignore: set[str], limit: int
 ) -> list[tuple[Summary, list[str]]]:
     """Postmortems identified before `own`, within the window: most recent first."""
-    window = dt.timedelta(days=context.config.similar_within_days)
-    try:
-        start = dt.date.fromisoformat(own.day) - window
-    except ValueError:  # no date, or not one: the schema says so
+    since = _window_start(own.day, context.config)
+    if since is None:
         return []
+    return context.collection.summary_index.earlier_similar(own, since, limit, ignore)
+
+
+def compared_with(
+    summaries: Iterable[Summary], linted: Iterable[Summary], config: Config
+) -> list[Summary]:
+    """Of `summaries`, those unlinked-similar may compare a linted file with:
+    identified within the window before one of them. Linting one file indexes
+    these alone, a third of a repository with a year's window over three."""
+    starts = {s.day: start for s in linted if (start := _window_start(s.day, config))}
+    if not starts:
+        return []
+    since, until = min(starts.values()), max(starts)
+    return [s for s in summaries if since <= s.day <= until]
+
+
+def _window_start(day: str, config: Config) -> str | None:
+    """The first day of the window before `day` (None when it is not a date)."""
+    try:
+        start = dt.date.fromisoformat(day) - dt.timedelta(days=config.similar_within_days)
+    except ValueError:  # no date, or not one: the schema says so
+        return None
     except OverflowError:  # the window reaches before year 1
         start = dt.date.min
-    index = context.collection.summary_index
-    return index.earlier_similar(own, start.isoformat(), limit, ignore)
+    return start.isoformat()
 
 
 def _ids(value: object) -> set[str]:
