@@ -29,7 +29,7 @@ def write(path: Path, pm_id: str, when: int = OLD) -> Path:
 
 
 def ids(files: list[Path], tmp_path: Path, cache: Path) -> list[str]:
-    return [summary.id for summary in read_summaries(files, tmp_path, cache)]
+    return [summary.id for summary in read_summaries(map(str, files), tmp_path, cache)]
 
 
 def test_ids_come_from_the_cache_until_a_file_changes(tmp_path: Path, settled: None) -> None:
@@ -44,7 +44,7 @@ def test_ids_come_from_the_cache_until_a_file_changes(tmp_path: Path, settled: N
     cache.write_text(json.dumps(remembered))
     assert ids([a, b], tmp_path, cache)[0] == "AIPM-2025-999"
     # ...but never for a file being linted
-    fresh = [s.id for s in read_summaries([a, b], tmp_path, cache, fresh=[a])]
+    fresh = [s.id for s in read_summaries([str(a), str(b)], tmp_path, cache, fresh=[a])]
     assert fresh == ["AIPM-2025-001", "AIPM-2025-002"]
     remembered[str(a)][-1][0] = "AIPM-2025-999"
     cache.write_text(json.dumps(remembered))

@@ -30,16 +30,47 @@ def is_postmortem_file(path: Path | str) -> bool:
 
 
 def find_postmortem_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    found = [
-        os.path.join(parent, name)
-        for parent, dirs, names in os.walk(folder)
-        for name in names
-        if is_postmortem_file(name)
-    ]
-    # in the order Paths sort (part by part), without making 1,000s of Paths to sort
-    return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
+    return [Path(path) for path in postmortem_file_names(folder)]
+
+
+def postmortem_file_names(folder: Path) -> list[str]:
+    """The absolute paths of the postmortem files under `folder`, in the order
+    Paths sort (part by part). Strings, not Paths: linting one file lists
+    thousands, and making a Path of each costs more than the listing.
+
+    As os.walk: links to folders are not followed, folders that cannot be
+    read are skipped, and anything else (a link, a FIFO) is listed for lint
+    to report. Each folder's entries in order of name, a subfolder's files
+    where its name falls, is the order Paths sort in, with no sort of it all.
+    """
+    found: list[str] = []
+    pending = [_entries(os.path.abspath(folder))]
+    while pending:  # depth first, with a stack: a hostile tree may be deeper than recursion
+        for entry in pending[-1]:
+            if _is_folder(entry):
+                if not entry.is_symlink():
+                    pending.append(_entries(entry.path))
+                    break
+            elif is_postmortem_file(entry.name):
+                found.append(entry.path)
+        else:
+            pending.pop()
+    return found
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _entries(folder: str) -> Iterator[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return iter(sorted(entries, key=lambda entry: entry.name))
+    except OSError:
+        return iter(())
 
 
 class Collection:
@@ -114,15 +145,16 @@ def summaries_cache(folder: Path) -> Path | None:
 
 
 def read_summaries(
-    files: Iterable[Path], base: Path, cache: Path | None, fresh: Iterable[Path] = ()
+    files: Iterable[str], base: Path, cache: Path | None, fresh: Iterable[Path] = ()
 ) -> list[Summary]:
-    """`read_summary` of every file, remembered in `cache`: linting one file
-    needs every other file's id and summary, and reading 2,000 files costs more
-    than the rest of a pre-commit run. A summary is used again only while the
-    file's device, inode, size, and modification and change times are all as
-    they were (a user can set the modification time back, not the change
-    time). Of `fresh` files (those being linted) the id is always read again,
-    and the summary too if the id differs; files without an id are always read.
+    """`read_summary` of every file (absolute paths), remembered in `cache`:
+    linting one file needs every other file's id and summary, and reading 2,000
+    files costs more than the rest of a pre-commit run. A summary is used again
+    only while the file's device, inode, size, and modification and change
+    times are all as they were (a user can set the modification time back, not
+    the change time). Of `fresh` files (those being linted) the id is always
+    read again, and the summary too if the id differs; files without an id are
+    always read.
     """
     known = read_json(cache) if cache else None
     entries: dict[str, list[Any]] = known if isinstance(known, dict) else {}
@@ -131,24 +163,23 @@ def read_summaries(
     now = time.time_ns()
     summaries = []
     under = os.path.join(os.path.abspath(base), "")
-    for path in files:
-        key = os.path.abspath(path)
+    for key in files:
         # display_path's answer, without its abspath calls: this runs for every file
         display = key[len(under) :].replace(os.sep, "/")
         if not key.startswith(under):
-            display = display_path(path, base)
+            display = display_path(key, base)
         try:
-            stat = os.stat(path)
+            stat = os.stat(key)
         except OSError:
-            summaries.append(read_summary(path, display))
+            summaries.append(read_summary(Path(key), display))
             continue
         state = [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
         entry: Any = entries.get(key)
         summary = _remembered(entry, state, display)
-        if summary and key in always and read_id_only(path, display).data.get("id") != summary.id:
+        if summary and key in always and _id_of(key, display) != summary.id:
             summary = None
         if summary is None:
-            summary = read_summary(path, display)
+            summary = read_summary(Path(key), display)
             entry = [*state, summary.to_json()]
         summaries.append(summary)
         if summary.id and now - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
@@ -156,6 +187,10 @@ def read_summaries(
     if cache and remembered != entries:
         write_json(cache, remembered)
     return summaries
+
+
+def _id_of(path: str, display: str) -> object:
+    return read_id_only(Path(path), display).data.get("id")
 
 
 def _remembered(entry: object, state: list[int], display: str) -> Summary | None:

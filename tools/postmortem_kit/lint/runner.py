@@ -14,8 +14,8 @@ from postmortem_kit.format.collection import (
     Collection,
     bulk_reading,
     display_path,
-    find_postmortem_files,
     is_postmortem_file,
+    postmortem_file_names,
     read_summaries,
     stand_ins,
     summaries_cache,
@@ -68,14 +68,17 @@ def lint_repository(
     else:
         reading = None
     with bulk_reading():
-        everything = find_postmortem_files(repository.postmortems_dir)
-        targets = [p for p in paths if is_postmortem_file(p)] if paths else everything
-        every_file = {os.path.abspath(p): p for p in [*everything, *targets]}.values()
+        everything = postmortem_file_names(repository.postmortems_dir)
+        if paths:
+            targets = [p for p in paths if is_postmortem_file(p)]
+            every_file = list(dict.fromkeys([*everything, *map(os.path.abspath, targets)]))
+        else:
+            targets, every_file = [Path(p) for p in everything], everything
         cache = summaries_cache(repository.postmortems_dir)
         every_summary = read_summaries(every_file, base, cache, targets)
         linted = every_summary
         if paths:
-            by_file = dict(zip(map(os.path.abspath, every_file), every_summary, strict=True))
+            by_file = dict(zip(every_file, every_summary, strict=True))
             linted = [by_file[os.path.abspath(p)] for p in targets]
         compared = compared_with(every_summary, linted, repository.config)
         if reading:
