@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from helpers import MKDOCS_YML, Repo, postmortem
+from postmortem_kit.format.collection import find_postmortem_files
 
 HIDDEN_FROM_PUBLIC = [
     "CANARY-INTERNAL-BODY",
@@ -249,3 +250,21 @@ def test_navigation_lists_only_generated_and_own_pages(corpus: Repo) -> None:
     nav = (corpus.path / "site/types/index.html").read_text()
     assert "about/" in nav
     assert "postmortems/" not in nav.split('class="md-content"')[0]
+
+
+def test_a_link_to_a_folder_is_not_followed(repo: Repo, tmp_path_factory) -> None:
+    """Lint lists the folder itself: a linked folder's postmortems are not the
+    repository's, and listing them would lint (and build) what is outside it."""
+    outside = tmp_path_factory.mktemp("outside")
+    secret = postmortem("AIPM-2025-009", title="title: CANARY-OUTSIDE pricing model")
+    (outside / "AIPM-2025-009-outside.md").write_text(secret)
+    repo.write("postmortems/2025/AIPM-2025-001-refunds.md", postmortem("AIPM-2025-001"))
+    repo.write("postmortems/2025/a-b/AIPM-2025-002-b.md", postmortem("AIPM-2025-002"))
+    repo.write("postmortems/2025/a/AIPM-2025-003-a.md", postmortem("AIPM-2025-003"))
+    os.symlink(outside, repo.path / "postmortems/2025/linked.md")
+    run = repo.run("lint", "--strict", "--format", "json")
+    assert run.exit_code == 0, run.out
+    assert json.loads(run.out)["files_checked"] == 3
+    files = find_postmortem_files(repo.path / "postmortems")
+    assert files == sorted(files)  # the order Paths sort in: a/ before a-b/
+    assert [f.parent.name for f in files] == ["2025", "a", "a-b"]
