@@ -277,12 +277,22 @@ needs_fork = pytest.mark.skipif(not can_fork(), reason="ranks beside the pages w
 
 @needs_fork
 def test_ranking_in_another_process_gives_the_same_lists(five: list[Postmortem]) -> None:
-    forked = Similar(five, parallel_from=1)
-    here = Similar(five, parallel_from=10**9)
+    forked, here = Similar(forked=True), Similar(forked=False)
+    forked.rank(five)
+    here.rank(five)
     assert forked.ranking() == here.ranking() == rank(five)
     pages = {"a.md": f"before {forked.mark} after {forked.mark}"}
     forked.fill(pages, {"a.md": lambda: "LIST"})
     assert pages["a.md"] == f"before LIST after {forked.mark}"  # only the first: ours
+
+
+@needs_fork
+def test_a_ranking_process_given_nothing_ends(five: list[Postmortem]) -> None:
+    """The process starts before the postmortems are read: a build that never
+    gets as far as ranking (no postmortem published, an error) must not wait on it."""
+    started = Similar(forked=True)
+    assert started.ranking() == {}
+    assert started._ranker is not None and not started._ranker._process.is_alive()
 
 
 # --- audiences: a hidden postmortem changes nothing -------------------------------------

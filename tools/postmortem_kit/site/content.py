@@ -26,6 +26,7 @@ from postmortem_kit.repository import Repository
 from postmortem_kit.site.aggregate import Aggregate, Incident, is_visible
 from postmortem_kit.site.attachments import Attachments
 from postmortem_kit.site.pages import STYLE, STYLESHEET, build_pages, page_url
+from postmortem_kit.site.similar import Similar
 
 # Written as `\u` escapes in JSON: characters some readers take for a line
 # break, and those that mean something in a page.
@@ -134,9 +135,10 @@ def load_site(
 ) -> SiteContent:
     """What a build for `audience` publishes: only postmortems that pass lint
     and that the audience may see, and only the files those link to."""
+    similar = Similar()  # now: it gets ready to rank while the postmortems are read
     published = load_published(repository, audience, today, with_history)
     aggregate = published.aggregate
-    pages = build_pages(aggregate, directory_urls)
+    pages = build_pages(aggregate, directory_urls, similar)
     attachments = Attachments.of(
         repository.root, repository.postmortems_dir, aggregate.incidents, published.left_out
     )

@@ -241,8 +241,11 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{href}">{html.escape(text, quote=False)}</a>'
 
 
-def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, str]:
-    """Every page of the site as Markdown, by its path."""
+def build_pages(
+    aggregate: Aggregate, directory_urls: bool = True, similar: Similar | None = None
+) -> dict[str, str]:
+    """Every page of the site as Markdown, by its path; `similar`, if given,
+    was started before the postmortems were read (see `site.similar`)."""
     by_system = aggregate.by("systems")
     system_slugs = unique_slugs(by_system)  # for the pages and every link to them
     env = _with_taxonomy(_environment(), aggregate, system_slugs)
@@ -271,7 +274,8 @@ def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> dict[str, 
     # Ranked once for the whole build, from what this audience may see (and
     # perhaps in another process while the pages render): each incident page
     # gets a mark that `fill` replaces with its list, at the end.
-    similar = Similar([i.postmortem for i in incidents])
+    similar = similar or Similar()
+    similar.rank([i.postmortem for i in incidents])
     for incident in incidents:
         title = f"{incident.id}: {incident.title}"
         page(incident.page, "incident.md", title, incident=incident, similar_mark=similar.mark)
