@@ -62,6 +62,51 @@ def test_first_commits_follow_renames_and_start_again_after_a_deletion(
     }
 
 
+def late_draft(repo: Repo) -> list[str]:
+    run = repo.run("lint", "--today", "2026-01-01", NAME)
+    return [line for line in run.out.splitlines() if " late-draft " in line]
+
+
+def test_a_postmortem_first_written_in_a_merge_commit_is_dated_as_before(repo: Repo) -> None:
+    """Lint reads only additions, renames and deletions, and merges are left
+    out: a file written in a merge commit, then edited, has no addition there.
+    It must still be dated by its first commit in the log, not judged uncommitted."""
+    repo.write("pyproject.toml", '[tool.postmortem.rules]\nunlinked-similar = "off"\n')
+    repo.write("notes.md", "x")
+    commit(repo.path, "Base", "2025-02-01T00:00:00+00:00")
+    git(repo.path, "checkout", "-q", "-b", "side")
+    repo.write("side.txt", "x")
+    commit(repo.path, "Side", "2025-02-10T00:00:00+00:00")
+    git(repo.path, "checkout", "-q", "main")
+    git(repo.path, "merge", "-q", "--no-ff", "--no-commit", "side")
+    repo.write(NAME, FINAL)
+    commit(repo.path, "Merge, with the postmortem", "2025-02-12T09:00:00+00:00")
+    repo.write(NAME, FINAL.replace("412 customers", "413 customers"))
+    commit(repo.path, "Fix count", "2025-02-12T10:00:00+00:00")
+    assert late_draft(repo) == []  # first in the log 25 hours after it was identified
+    first = read_first_commits(repo.path, repo.path / "postmortems")
+    history = read_history(repo.path, repo.path / "postmortems")
+    assert first is not None and history is not None
+    assert first.files == {NAME: history.files[NAME].created}
+
+
+def test_a_postmortem_kept_by_a_merge_after_a_branch_deleted_it(repo: Repo) -> None:
+    repo.write("pyproject.toml", '[tool.postmortem.rules]\nunlinked-similar = "off"\n')
+    repo.write(NAME, FINAL)
+    commit(repo.path, "Draft", "2025-02-12T09:00:00+00:00")
+    git(repo.path, "checkout", "-q", "-b", "side")
+    git(repo.path, "rm", "-q", NAME)
+    commit(repo.path, "Remove", "2025-02-12T10:00:00+00:00")
+    git(repo.path, "checkout", "-q", "main")
+    repo.write(NAME, FINAL.replace("412 customers", "413 customers"))
+    commit(repo.path, "Edit", "2025-02-12T11:00:00+00:00")
+    merge = ["git", "merge", "-q", "--no-commit", "side"]
+    subprocess.run(merge, cwd=repo.path, capture_output=True)  # a modify/delete conflict
+    repo.write(NAME, FINAL.replace("412 customers", "414 customers"))
+    commit(repo.path, "Keep it", "2025-02-12T12:00:00+00:00")
+    assert late_draft(repo) == []
+
+
 def test_a_user_s_log_settings_do_not_change_the_history(history_repo: Repo) -> None:
     for setting, value in [
         ("log.showRoot", "false"),

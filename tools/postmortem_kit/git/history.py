@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
 from postmortem_kit.format.collection import display_path
-from postmortem_kit.git.command import GitError, pathspec, run_git, toplevel
+from postmortem_kit.git.command import GitError, names, pathspec, run_git, toplevel
 
 SHALLOW_WARNING = (
     "this is a shallow clone: postmortem dates and contributors may be wrong; "
@@ -64,26 +64,45 @@ def read_history(start: Path, folder: Path) -> History[FileHistory] | None:
     would be faster, but it also follows copies, so a postmortem written from
     a copy of another would take that one's history.
     """
-    return _read(start, folder, ())
+    read = _log(start, folder)
+    return History(_parse(read.log).files, read.shallow, read.root) if read else None
 
 
 def read_first_commits(start: Path, folder: Path) -> History[dt.datetime] | None:
     """When each file under `folder` was first committed (the author date),
-    following renames; None outside a git checkout. All that lint needs: git
-    lists only the commits that add, rename or delete a file, a fraction of the
-    log to parse on every commit."""
-    history = _read(start, folder, ("--diff-filter=ADR",))
-    if history is None:
+    following renames, as `read_history` says; None outside a git checkout.
+
+    All that lint needs, so git lists only the commits that add, rename or
+    delete a file: a fraction of the log to parse on every commit. A file
+    first written in a merge commit (which the log leaves out) has no addition
+    there; when the files that log accounts for are not those of HEAD, or a
+    history starts at a rename, the whole log is read.
+    """
+    read = _log(start, folder, "--diff-filter=ADR")
+    if read is None:
         return None
-    return History({path: h.created for path, h in history.files.items()}, *history[1:])
+    replay = _parse(read.log)
+    if not (replay.from_additions and set(replay.files) == _files_at_head(read.root, folder)):
+        read = _log(start, folder)
+        if read is None:
+            return None
+        replay = _parse(read.log)
+    return History({path: h.created for path, h in replay.files.items()}, read.shallow, read.root)
 
 
-def _read(start: Path, folder: Path, options: tuple[str, ...]) -> History[FileHistory] | None:
+class _Log(NamedTuple):
+    log: str  # "" before the first commit
+    shallow: bool
+    root: Path
+
+
+def _log(start: Path, folder: Path, *options: str) -> _Log | None:
+    """The log of `folder`, oldest commit first, merges left out."""
     try:
         facts = run_git(start, "rev-parse", "--is-shallow-repository", "--show-toplevel", *HEAD)
     except GitError:  # outside git, or no commit yet (an empty history)
         try:
-            return History({}, False, toplevel(start))
+            return _Log("", False, toplevel(start))
         except GitError:
             return None
     # three lines, but the top folder's name may hold a newline itself
@@ -108,7 +127,17 @@ def _read(start: Path, folder: Path, options: tuple[str, ...]) -> History[FileHi
         )
     except GitError:
         return None
-    return History(_parse(log), shallow == "true", root)
+    return _Log(log, shallow == "true", root)
+
+
+def _files_at_head(root: Path, folder: Path) -> set[str]:
+    """The files under `folder` in the last commit (none before the first)."""
+    spec = pathspec(folder, root)
+    try:
+        listing = run_git(root, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", spec)
+    except GitError:
+        return set()
+    return set(names(listing))
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -119,9 +148,15 @@ def _relative(path: Path, root: Path) -> str:
     return Path(os.path.relpath(folder, root), os.path.basename(full)).as_posix()
 
 
-def _parse(log: str) -> dict[str, FileHistory]:
+class _Replay(NamedTuple):
+    files: dict[str, FileHistory]
+    from_additions: bool  # whether every history starts where the log adds the file
+
+
+def _parse(log: str) -> _Replay:
     """Replay the log, oldest first, carrying each file's history across renames."""
     files: dict[str, FileHistory] = {}
+    from_additions = True
     for record in log.split(_RECORD)[1:]:
         header, _, changes = record.partition("\x00")
         date_text, _, author = header.strip("\n").partition(_FIELD)
@@ -134,6 +169,7 @@ def _parse(log: str) -> dict[str, FileHistory]:
                 old, new = fields[i + 1], fields[i + 2]
                 i += 3
                 before = files.pop(old, None) if status.startswith("R") else files.get(old)
+                from_additions &= before is not None
                 files[new] = _touch(before, when, author)
             else:
                 path = fields[i + 1]
@@ -141,8 +177,10 @@ def _parse(log: str) -> dict[str, FileHistory]:
                 if status.startswith("D"):
                     files.pop(path, None)
                 else:
-                    files[path] = _touch(files.get(path), when, author)
-    return files
+                    before = files.get(path)
+                    from_additions &= before is not None or status.startswith("A")
+                    files[path] = _touch(before, when, author)
+    return _Replay(files, from_additions)
 
 
 def _touch(history: FileHistory | None, when: dt.datetime, author: str) -> FileHistory:
