@@ -6,6 +6,7 @@ sample); here it is on, and the files differ where the rule looks.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 
@@ -186,3 +187,21 @@ def test_two_spellings_of_a_system_are_one_system(similar_repo: Repo) -> None:
     text = re.sub(r"^title: .*$", "title: Something else happened somewhere", text, flags=re.M)
     similar_repo.write(LATER, text)
     assert "shares system 'support-assistant' and patterns" in findings(similar_repo)[0]
+
+
+def test_a_stale_cache_entry_of_the_linted_file_hides_nothing(
+    similar_repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which earlier postmortems lint compares a file with depends on the file's
+    own date: that date is read from the file, never from the cache."""
+    from postmortem_kit.format import collection
+
+    monkeypatch.setattr(collection, "_SETTLED_NS", -(10**18))  # remember files written now
+    before = findings(similar_repo, LATER)
+    assert before
+    cache = collection.summaries_cache((similar_repo.path / "postmortems").resolve())
+    assert cache is not None
+    entries = json.loads(cache.read_text())
+    entries[str((similar_repo.path / LATER).resolve())][-1][1] = "1999-01-01"  # file unchanged
+    cache.write_text(json.dumps(entries))
+    assert findings(similar_repo, LATER) == before

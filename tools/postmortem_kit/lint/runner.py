@@ -22,6 +22,7 @@ from postmortem_kit.format.collection import (
 )
 from postmortem_kit.format.findings import Finding
 from postmortem_kit.format.read import Postmortem, read_postmortem
+from postmortem_kit.format.summary import read_summary
 from postmortem_kit.git.history import SHALLOW_WARNING
 from postmortem_kit.lint.rules import RULES, Context
 from postmortem_kit.lint.rules.base import Problem, Rule
@@ -76,11 +77,10 @@ def lint_repository(
             targets, every_file = [Path(p) for p in everything], everything
         cache = summaries_cache(repository.postmortems_dir)
         every_summary = read_summaries(every_file, base, cache, targets)
-        linted = every_summary
-        if paths:
-            by_file = dict(zip(every_file, every_summary, strict=True))
-            linted = [by_file[os.path.abspath(p)] for p in targets]
-        compared = compared_with(every_summary, linted, repository.config)
+        compared = every_summary
+        if paths:  # the window from the linted files themselves: the cache is not trusted
+            linted = [read_summary(path, display_path(path, base)) for path in targets]
+            compared = compared_with(every_summary, linted, repository.config)
         if reading:
             reading.join()
         history = repository.first_commits if reading and targets else None
