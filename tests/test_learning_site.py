@@ -10,7 +10,9 @@ pages the same.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from postmortem_kit.format.collection import Collection, find_postmortem_files, 
 from postmortem_kit.format.read import Postmortem, parse_postmortem
 from postmortem_kit.format.taxonomy import load_taxonomy
 from postmortem_kit.similarity import rank
+from postmortem_kit.site import similar as similar_module
 from postmortem_kit.site.aggregate import Action, Aggregate, median
 from postmortem_kit.site.recurrence import (
     AFTER,
@@ -284,6 +287,22 @@ def test_ranking_in_another_process_gives_the_same_lists(five: list[Postmortem])
     pages = {"a.md": f"before {forked.mark} after {forked.mark}"}
     forked.fill(pages, {"a.md": lambda: "LIST"})
     assert pages["a.md"] == f"before LIST after {forked.mark}"  # only the first: ours
+
+
+@needs_fork
+def test_a_ranking_process_that_hangs_is_stopped_and_the_build_ranks_itself(
+    five: list[Postmortem], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(similar_module, "RANKING_SECONDS", 1)
+    hung = Similar(forked=True)
+    assert hung._ranker is not None
+    os.kill(hung._ranker._process.pid, signal.SIGSTOP)  # stuck before it reads a byte
+    # a summary longer than a pipe holds: sending alone would wait for ever
+    long = postmortem("AIPM-2025-009").replace("## Summary\n", "## Summary\n\n" + "word " * 30_000)
+    postmortems = [*five, parse_postmortem(long.encode(), "AIPM-2025-009.md")]
+    hung.rank(postmortems)
+    assert hung.ranking() == rank(postmortems)
+    assert not hung._ranker._process.is_alive()
 
 
 @needs_fork

@@ -19,7 +19,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import secrets
+import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -28,6 +30,9 @@ from postmortem_kit import similarity
 from postmortem_kit.format.read import Postmortem
 
 LIMIT = 5  # matches on each page
+# How long a build waits for the other process (5,000 postmortems take 2 s)
+# before it stops it and ranks itself: a process that hangs must not hang the build.
+RANKING_SECONDS = 300
 
 Ranking = dict[str, list[similarity.Match]]
 
@@ -46,7 +51,7 @@ class Similar:
     def rank(self, postmortems: Sequence[Postmortem]) -> None:
         """Rank these postmortems (in the other process: this returns at once)."""
         self._documents = similarity.documents(postmortems)
-        if self._ranker:
+        if self._ranker and self._documents:  # else the process is stopped unsent
             self._ranker.send(self._documents)
 
     def of(self, pm_id: str) -> list[similarity.Match]:
@@ -95,24 +100,44 @@ class _Ranker:
         )
         self._process.start()
         child.close()  # the child's end: when the child is gone, recv() ends too
-        self._sent = False
+        self._sender: threading.Thread | None = None
+        self._sent = threading.Event()
 
     def send(self, documents: list[similarity.Document]) -> None:
+        """Send from a thread: a pipe holds 64 KB, so sending waits until the
+        process reads, and a process still importing (or stuck) must not hold
+        up the pages."""
+        self._sender = threading.Thread(target=self._send, args=(documents,), daemon=True)
+        self._sender.start()
+
+    def _send(self, documents: list[similarity.Document]) -> None:
         try:
             self._connection.send(documents)
-            self._sent = True
+            self._sent.set()
         except OSError:  # the process is gone: result() says so, and the build ranks
             pass
 
     def result(self) -> Ranking | None:
-        """The ranking; None if the process failed or was sent nothing (it then ends)."""
+        """The ranking; None if the process failed, took too long or was sent
+        nothing (it is stopped then: the build does not wait on it)."""
+        ranking: Ranking | None = None
+        deadline = time.monotonic() + RANKING_SECONDS
         try:
-            ranking: Ranking | None = self._connection.recv() if self._sent else None
+            if (
+                self._sender
+                and self._sent.wait(RANKING_SECONDS)
+                and self._connection.poll(max(deadline - time.monotonic(), 0))
+            ):
+                ranking = self._connection.recv()
         except (EOFError, OSError):
-            ranking = None
+            pass
         finally:
-            self._connection.close()
+            if ranking is None:
+                self._process.kill()  # SIGKILL: a stopped or stuck process ends too
             self._process.join()
+            if self._sender:
+                self._sender.join()  # the pipe is broken now, if it was still sending
+            self._connection.close()
         return ranking
 
 
@@ -121,6 +146,7 @@ def _rank_in_child(connection: Connection, builds_end: Connection) -> None:
     or None on an error (the build then ranks again itself, and reports it).
     A build that stops before it sends closes its end: then this ends too."""
     builds_end.close()  # the build's end, inherited: the build alone holds it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which stops this
     try:
         similarity.load_libraries()  # while the build reads the postmortems
         documents = connection.recv()
