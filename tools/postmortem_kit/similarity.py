@@ -58,9 +58,8 @@ class Match(NamedTuple):
     reasons: tuple[str, ...]  # human sentences: "same system: chat-api", "similar text (0.62)"
 
 
-class Document(NamedTuple):
-    """What the ranking reads of one postmortem: small, and plain data, so
-    that another process can be given it (`site.similar` ranks there)."""
+class _Entry(NamedTuple):
+    """What the ranking reads of one postmortem."""
 
     id: str
     title: str
@@ -77,14 +76,10 @@ def rank(postmortems: Sequence[Postmortem], limit: int = 5) -> dict[str, list[Ma
     score; ties go to the smaller id. A postmortem never matches itself, nor
     one that `not_similar` names (either way), nor anything not given.
     """
-    return rank_documents(documents(postmortems), limit)
-
-
-def rank_documents(entries: list[Document], limit: int = 5) -> dict[str, list[Match]]:
-    """`rank`, given the postmortems' `documents`."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
     with bulk_reading():  # thousands of small objects, no cycles: no collector passes
+        entries = _entries(postmortems)
         return _rank_entries(entries, limit, rows=range(len(entries))) if entries else {}
 
 
@@ -97,36 +92,27 @@ def similar_to(postmortems: Sequence[Postmortem], target_id: str, limit: int = 5
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
     with bulk_reading():
-        entries = documents(postmortems)
+        entries = _entries(postmortems)
         row = next((i for i, e in enumerate(entries) if e.id == target_id), None)
         if row is None:
             raise KeyError(target_id)
         return _rank_entries(entries, limit, rows=range(row, row + 1))[target_id]
 
 
-def load_libraries() -> None:
-    """Import what a ranking needs: about a second, most of what one costs (a
-    process that will rank can do it while the postmortems are read)."""
-    import numpy  # noqa: F401
-    from scipy import sparse  # type: ignore[import-untyped]  # noqa: F401
-    from sklearn.feature_extraction import text  # type: ignore[import-untyped]  # noqa: F401
-
-
 # --- what is compared ------------------------------------------------------------
 
 
-def documents(postmortems: Iterable[Postmortem]) -> list[Document]:
-    """One document per id, sorted by id: the result never depends on the order given."""
+def _entries(postmortems: Iterable[Postmortem]) -> list[_Entry]:
+    """One entry per id, sorted by id: the result never depends on the order given."""
     by_id: dict[str, Postmortem] = {}
     for pm in sorted(postmortems, key=lambda p: (str(p.data.get("id")), p.path)):
         pm_id = pm.data.get("id")
         if isinstance(pm_id, str) and pm_id and pm_id not in by_id:
             by_id[pm_id] = pm  # a duplicate id (lint's error) keeps its first file
-    with bulk_reading():
-        return [_entry(pm_id, pm) for pm_id, pm in by_id.items()]
+    return [_entry(pm_id, pm) for pm_id, pm in by_id.items()]
 
 
-def _entry(pm_id: str, pm: Postmortem) -> Document:
+def _entry(pm_id: str, pm: Postmortem) -> _Entry:
     data = pm.data
     title = data.get("title")
     title = title if isinstance(title, str) else ""
@@ -142,7 +128,7 @@ def _entry(pm_id: str, pm: Postmortem) -> Document:
         _keyed(c.get("pattern") for c in causes),
         _keyed(c.get("manifestation") for c in causes),
     )
-    return Document(
+    return _Entry(
         pm_id,
         title,
         text,
@@ -182,7 +168,7 @@ class _Scores:
     rounding to thousandths comes out the same whichever way a pair is computed.
     """
 
-    def __init__(self, entries: list[Document]) -> None:
+    def __init__(self, entries: list[_Entry]) -> None:
         import numpy as np
 
         whole, self.text = _matrix(entries)
@@ -200,10 +186,10 @@ class _Scores:
         return block
 
 
-def _matrix(entries: list[Document]) -> tuple[Sparse, Sparse]:
+def _matrix(entries: list[_Entry]) -> tuple[Sparse, Sparse]:
     """Every part side by side, each scaled by the square root of its weight; and the text part."""
     import numpy as np
-    from scipy import sparse
+    from scipy import sparse  # type: ignore[import-untyped]
     from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 
     try:
@@ -236,7 +222,7 @@ def _one_hot(rows: list[dict[str, str]]) -> tuple[Array, Array, Array, int]:
     return data, indices, indptr, max(len(columns), 1)
 
 
-def _rank_entries(entries: list[Document], limit: int, rows: range) -> dict[str, list[Match]]:
+def _rank_entries(entries: list[_Entry], limit: int, rows: range) -> dict[str, list[Match]]:
     import numpy as np
 
     n = len(entries)
@@ -269,7 +255,7 @@ def _rank_entries(entries: list[Document], limit: int, rows: range) -> dict[str,
     return ranked
 
 
-def _links(entries: list[Document], index: dict[str, int], key: str) -> set[tuple[int, int]]:
+def _links(entries: list[_Entry], index: dict[str, int], key: str) -> set[tuple[int, int]]:
     """Pairs of rows linked by `key` (related, not_similar) in either direction."""
     links = set()
     for i, entry in enumerate(entries):
@@ -319,7 +305,7 @@ def _pair_scores(text: Sparse, left: list[int], right: list[int]) -> list[float]
     return [float(v) for v in np.asarray(products.sum(axis=1)).ravel()]
 
 
-def _reasons(entry: Document, other: Document, text_score: float, pinned: bool) -> tuple[str, ...]:
+def _reasons(entry: _Entry, other: _Entry, text_score: float, pinned: bool) -> tuple[str, ...]:
     reasons = [PINNED_REASON] if pinned else []
     for index, (_, singular, plural, _) in enumerate(FACETS):
         mine, theirs = entry.facets[index], other.facets[index]

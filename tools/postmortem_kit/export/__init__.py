@@ -85,7 +85,7 @@ def export(
     check_outside(output, repository.postmortems_dir, "the postmortems folder")
     module = importlib.import_module(f"{__name__}.{format_name}")
     module.check_output(output)
-    published = load_published(repository, audience, today, parallel=True)
+    published = load_published(repository, audience, today)
     aggregate = published.aggregate
     if format_name in DISCLOSURE_FORMATS:  # and links only between those
         disclosed = [i.postmortem for i in aggregate.incidents if is_disclosed(i)]

@@ -138,22 +138,33 @@ R = TypeVar("R")
 _task: Callable[[Any], list[Any]] | None = None  # what a forked worker runs
 
 
+def can_fork() -> bool:
+    """Whether forked processes can save time, and safely: a second core,
+    `fork`, and no other thread (`mkdocs serve` runs some), whose locks a
+    forked child could inherit held and wait on for ever."""
+    import multiprocessing as mp  # only a large run asks (3 ms of every commit)
+
+    return (
+        (os.cpu_count() or 1) > 1
+        and "fork" in mp.get_all_start_methods()
+        and threading.active_count() == 1
+    )
+
+
 def shared_out(task: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
     """`task` over `items` in batches, shared out over the CPU cores.
 
     The workers are forked: they inherit `task` with what it closes over (the
     taxonomy, the compiled schema, the collection) instead of rebuilding it,
-    and send back only each batch's results, in order. A small run, or a
-    system without fork, runs here.
+    and send back only each batch's results, in order. A small run, or one
+    where forking is not safe (`can_fork`), runs here.
     """
     global _task
-    workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(items) < PARALLEL_FROM:
+    if len(items) < PARALLEL_FROM or not can_fork():
         return task(list(items))
-    import multiprocessing as mp  # only a large run needs it (3 ms of every commit)
+    import multiprocessing as mp
 
-    if "fork" not in mp.get_all_start_methods():
-        return task(list(items))
+    workers = min(os.cpu_count() or 1, 8)
     size = -(-len(items) // (workers * 4))
     batches = [list(items[i : i + size]) for i in range(0, len(items), size)]
     _task = task

@@ -25,8 +25,7 @@ from postmortem_kit.lint.selection import Selection
 from postmortem_kit.repository import Repository
 from postmortem_kit.site.aggregate import Aggregate, Incident, is_visible
 from postmortem_kit.site.attachments import Attachments
-from postmortem_kit.site.pages import STYLE, STYLESHEET, build_pages, page_url
-from postmortem_kit.site.similar import Similar
+from postmortem_kit.site.pages import STYLE, STYLESHEET, SimilarLists, build_pages, page_url
 
 # Written as `\u` escapes in JSON: characters some readers take for a line
 # break, and those that mean something in a page.
@@ -43,7 +42,8 @@ class SiteContent(NamedTuple):
     root: Path
     postmortems_dir: Path
     audience: str
-    pages: dict[str, str]  # path -> Markdown
+    pages: dict[str, str]  # path -> Markdown, the incident pages without their similar lists
+    similar: SimilarLists  # puts them in
     incidents: list[Incident]  # those with a page, newest first
     warnings: list[str]  # postmortems left out and links not published, with why
     history: dict[str, FileHistory]  # by postmortem path
@@ -79,37 +79,29 @@ def load_published(
     audience: str,
     today: dt.date | None = None,
     with_history: bool = True,
-    parallel: bool = False,
 ) -> Published:
     """The one place that decides what an audience reads: the site, the
     pages and every export start here.
 
-    With `parallel`, a large repository is read and linted over the CPU cores
-    by forked workers, as `postmortem lint` does (the exports ask for it; a
-    site build, which may run beside `mkdocs serve`'s threads, does not).
+    A large repository is read and linted over the CPU cores by forked
+    workers, as `postmortem lint` does, wherever forking is safe (not beside
+    the threads of `mkdocs serve`: `shared_out` decides).
     """
     root = repository.root
     today = today or dt.date.today()
     files = find_postmortem_files(repository.postmortems_dir)
     with bulk_reading():
-        if parallel:
-            collection = Collection(
-                shared_out(
-                    lambda batch: list(load_collection(batch, root, root).postmortems), files
-                )
-            )
-        else:
-            collection = load_collection(files, root, root)
+        collection = Collection(
+            shared_out(lambda batch: list(load_collection(batch, root, root).postmortems), files)
+        )
         context = lint_context(repository, collection, today)
         selection = Selection.of(repository.config)
         shown = [pm for pm in collection.postmortems if is_visible(pm, audience)]
-        if parallel:  # the workers have the postmortems already: they get their numbers
-            verdicts = shared_out(
-                lambda batch: [accepts(shown[i], context, selection) for i in batch],
-                range(len(shown)),
-            )
-        else:
-            verdicts = [accepts(pm, context, selection) for pm in shown]
+        # forked after the reading, the workers have the postmortems: they get their numbers
+        verdicts = shared_out(
+            lambda batch: [accepts(shown[i], context, selection) for i in batch],
+            range(len(shown)),
+        )
     accepted = [pm for pm, ok in zip(shown, verdicts, strict=True) if ok]
     warnings = [
         f"{pm.path}: left out; `postmortem lint {pm.path}` says why"
@@ -135,10 +127,9 @@ def load_site(
 ) -> SiteContent:
     """What a build for `audience` publishes: only postmortems that pass lint
     and that the audience may see, and only the files those link to."""
-    similar = Similar()  # now: it gets ready to rank while the postmortems are read
     published = load_published(repository, audience, today, with_history)
     aggregate = published.aggregate
-    pages = build_pages(aggregate, directory_urls, similar)
+    pages, similar = build_pages(aggregate, directory_urls)
     attachments = Attachments.of(
         repository.root, repository.postmortems_dir, aggregate.incidents, published.left_out
     )
@@ -147,6 +138,7 @@ def load_site(
         repository.postmortems_dir,
         audience,
         pages,
+        similar,
         aggregate.incidents,
         published.warnings + attachments.warnings,
         published.history,
@@ -200,7 +192,7 @@ def write_pages(content: SiteContent, out: Path) -> int:
     for path, text in content.pages.items():
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        target.write_text(content.similar.fill(path, text), encoding="utf-8")
     for attachment in content.attachments:
         target = out / attachment
         target.parent.mkdir(parents=True, exist_ok=True)

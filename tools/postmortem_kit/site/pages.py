@@ -16,7 +16,8 @@ import html
 import json
 import posixpath
 import re
-from typing import Any, TypedDict
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypedDict
 
 from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, pass_context
 from jinja2.runtime import Context
@@ -241,11 +242,32 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{href}">{html.escape(text, quote=False)}</a>'
 
 
-def build_pages(
-    aggregate: Aggregate, directory_urls: bool = True, similar: Similar | None = None
-) -> dict[str, str]:
-    """Every page of the site as Markdown, by its path; `similar`, if given,
-    was started before the postmortems were read (see `site.similar`)."""
+class SimilarLists:
+    """Each incident page's list of similar postmortems, put where the page's
+    placeholder is once the ranking is in: last (see `site.similar`)."""
+
+    def __init__(self, similar: Similar, render: Callable[..., str], ids: dict[str, str]) -> None:
+        self._similar = similar
+        self._render = render
+        self._ids = ids  # page -> the id of its postmortem
+
+    def fill(self, page: str, text: str) -> str:
+        """`text`, the page's Markdown or HTML, with its list in."""
+        pm_id = self._ids.get(page)
+        if pm_id is None:
+            return text
+        return self._similar.fill(
+            text, lambda: self._render(page=page, similar=self._similar.of(pm_id))
+        )
+
+
+class SitePages(NamedTuple):
+    pages: dict[str, str]  # path -> Markdown; incident pages wait for their lists
+    similar: SimilarLists
+
+
+def build_pages(aggregate: Aggregate, directory_urls: bool = True) -> SitePages:
+    """Every page of the site as Markdown, by its path."""
     by_system = aggregate.by("systems")
     system_slugs = unique_slugs(by_system)  # for the pages and every link to them
     env = _with_taxonomy(_environment(), aggregate, system_slugs)
@@ -272,13 +294,12 @@ def build_pages(
 
     incidents = aggregate.incidents
     # Ranked once for the whole build, from what this audience may see (and
-    # perhaps in another process while the pages render): each incident page
-    # gets a mark that `fill` replaces with its list, at the end.
-    similar = similar or Similar()
-    similar.rank([i.postmortem for i in incidents])
+    # perhaps in another process while the build goes on): each incident page
+    # gets a placeholder for its list, filled last (SimilarLists).
+    similar = Similar([i.postmortem for i in incidents])
     for incident in incidents:
         title = f"{incident.id}: {incident.title}"
-        page(incident.page, "incident.md", title, incident=incident, similar_mark=similar.mark)
+        page(incident.page, "incident.md", title, incident=incident, similar=similar.placeholder)
 
     by_type, by_pattern = aggregate.by("types"), aggregate.by("patterns")
     by_severity = aggregate.by("severity")
@@ -391,17 +412,8 @@ def build_pages(
         questions=list(TRIAGE),
     )
     page("guide/taxonomy.md", "taxonomy.md", "Taxonomy")
-    similar_list = env.get_template("similar.md")
-    similar.fill(
-        pages,
-        {
-            i.page: functools.partial(
-                similar_list.render, common, page=i.page, similar=similar.of(i.id)
-            )
-            for i in incidents
-        },
-    )
-    return pages
+    render_list = functools.partial(env.get_template("similar.md").render, common)
+    return SitePages(pages, SimilarLists(similar, render_list, {i.page: i.id for i in incidents}))
 
 
 def _meta(title: str, search: SearchMeta | None) -> str:

@@ -76,6 +76,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             log.warning(warning)
         generated = _add_pages(files, content, config)
         self.generated_sources = {file.src_uri for file in generated.values()}
+        self.page_of_source = {file.src_uri: page for page, file in generated.items()}
         for attachment in content.attachments:
             if files.get_file_from_path(attachment) is None:
                 files.append(
@@ -143,6 +144,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return context
 
     on_page_context = CombinedEvent(_show_search_text, _show_page_html)
+
+    # First, before another plugin (a minifier) can change the placeholder. Last
+    # in the build: the ranking has had every page's Markdown to finish in.
+    @event_priority(100)
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        path = self.page_of_source.get(page.file.src_uri)
+        return self.content.similar.fill(path, output) if path else output
 
     def on_serve(
         self,
