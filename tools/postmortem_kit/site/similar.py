@@ -113,5 +113,7 @@ def _rank_in_child(
         ranking = None
     try:
         connection.send(ranking)
+    except OSError:  # the build went on without it (it ended, or never asked)
+        pass
     finally:
         connection.close()
