@@ -10,6 +10,7 @@ pages the same.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
 import os
 import re
 import signal
@@ -297,6 +298,18 @@ def test_a_ranking_process_that_hangs_is_stopped_and_the_build_ranks_itself(
     os.kill(hung._ranker._process.pid, signal.SIGSTOP)  # still importing scikit-learn
     assert hung.ranking() == rank(five)
     assert not hung._ranker._process.is_alive()
+
+
+def _similar_in_this_process(postmortems: list[Postmortem]) -> object:
+    return Similar(postmortems).ranking()
+
+
+@needs_fork
+def test_a_build_in_a_pool_worker_ranks_itself(five: list[Postmortem]) -> None:
+    """A pool's worker is daemonic, and multiprocessing forbids it children:
+    a build run in one (as the fuzzer runs them) must rank in its own process."""
+    with mp.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_similar_in_this_process, (five,)) == rank(five)
 
 
 # --- audiences: a hidden postmortem changes nothing -------------------------------------

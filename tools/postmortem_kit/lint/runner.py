@@ -140,14 +140,16 @@ _task: Callable[[Any], list[Any]] | None = None  # what a forked worker runs
 
 def can_fork() -> bool:
     """Whether forked processes can save time, and safely: a second core,
-    `fork`, and no other thread (`mkdocs serve` runs some), whose locks a
-    forked child could inherit held and wait on for ever."""
+    `fork`, no other thread (`mkdocs serve` runs some), whose locks a forked
+    child could inherit held and wait on for ever, and not a daemonic process
+    itself (a worker of a pool, which multiprocessing forbids children)."""
     import multiprocessing as mp  # only a large run asks (3 ms of every commit)
 
     return (
         (os.cpu_count() or 1) > 1
         and "fork" in mp.get_all_start_methods()
         and threading.active_count() == 1
+        and not mp.current_process().daemon
     )
 
 
