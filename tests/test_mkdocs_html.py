@@ -395,6 +395,7 @@ def test_another_plugins_change_to_the_page_is_published(
     assert "<td>Search infrastructure team</td>" in page
     assert "<ul data-search-exclude>" in page
     assert "pm-block-" not in page
+    assert_similar_list_filled(page)
     # the search index has the words of the blocks, and no marks
     index = (repo.path / "site" / "search" / "search_index.json").read_text()
     assert "Search infrastructure team" in index and "pm-block-" not in index
@@ -407,3 +408,11 @@ def test_a_plugin_changing_the_markdown_first_gets_it_all_sanitised(repo: Repo) 
     assert_narrative_neutralised(page)
     assert "<td>Search infrastructure team</td>" in page  # our blocks, sanitised with the rest
     assert "pm-block-" not in page
+    assert_similar_list_filled(page)
+
+
+def assert_similar_list_filled(page: str) -> None:
+    """The list goes in last, where our placeholder is: the sanitiser must not
+    have taken the placeholder's attribute off on the way."""
+    assert "None of the other postmortems published here." in page  # the one postmortem
+    assert "data-pm-similar" not in page

@@ -251,6 +251,11 @@ class SimilarLists:
         self._render = render
         self._ids = ids  # page -> the id of its postmortem
 
+    @property
+    def placeholder(self) -> str:
+        """Where an incident page's list goes, until it is filled."""
+        return self._similar.placeholder
+
     def fill(self, page: str, text: str) -> str:
         """`text`, the page's Markdown or HTML, with its list in."""
         pm_id = self._ids.get(page)

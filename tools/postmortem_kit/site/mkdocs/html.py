@@ -88,10 +88,13 @@ class _Search(NamedTuple):
 class GeneratedHtml:
     """The HTML set aside from each generated page, until it is put back."""
 
-    def __init__(self, author_text: dict[str, str]) -> None:
+    def __init__(self, author_text: dict[str, str], keep: str = "") -> None:
         # page -> the author's Markdown, on incident pages; compared with each
         # page's tail the way set_aside trims it
         self.author_text = {page: text.strip() + "\n" for page, text in author_text.items()}
+        # our own block that must reach the HTML as it is, even on a page whose
+        # every other part is sanitised (the similar list's placeholder)
+        self.keep = keep
         self.aside: dict[str, _Sections | _Marked] = {}
         self.search: dict[str, _Search] = {}  # page -> its HTML and its search version
         self.swapped: dict[str, _Search] = {}  # the pages search sees the other version of
@@ -110,8 +113,9 @@ class GeneratedHtml:
             # Another plugin changed the Markdown, so where the author's text
             # starts is unknown: an HTML block in it must not skip the sanitiser.
             log.debug("postmortems: %s: Markdown changed by another plugin, all sanitised", page)
-            self.aside[page] = _Marked([])
-            return text
+            kept = bool(self.keep) and self.keep in text  # no author can write its token
+            self.aside[page] = _Marked([self.keep] if kept else [])
+            return text.replace(self.keep, f"<!--{self.mark}-0-->", 1) if kept else text
         end = len(text) - len(author_text)
         sections = _sections(text[:end])
         if sections:

@@ -106,7 +106,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 generated[i.page].src_uri: i.postmortem.body
                 for i in content.incidents
                 if i.page in generated
-            }
+            },
+            keep=content.similar.placeholder,
         )
         return files
 
