@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -416,3 +418,29 @@ def assert_similar_list_filled(page: str) -> None:
     have taken the placeholder's attribute off on the way."""
     assert "None of the other postmortems published here." in page  # the one postmortem
     assert "data-pm-similar" not in page
+
+
+def test_building_again_in_one_process_keeps_one_build_frozen_not_every_one(repo: Repo) -> None:
+    """The plugin keeps what it loaded out of the collector's passes until the
+    next build starts (not to the end of its own, which a process that then
+    ends would pay for): a program that builds again and again, as
+    `mkdocs serve` does, must not pile up every build's objects."""
+    repo.write("mkdocs.yml", MKDOCS_YML)
+    (repo.path / "docs").mkdir()
+    repo.write(SOURCE, FINAL)
+    script = (
+        "import gc\n"
+        "from mkdocs.commands.build import build\n"
+        "from mkdocs.config import load_config\n"
+        "counts = []\n"
+        "for _ in range(4):\n"
+        "    build(load_config('mkdocs.yml'))\n"
+        "    counts.append(gc.get_freeze_count())\n"
+        "print(*counts)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo.path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    first, *later = map(int, done.stdout.split())
+    assert all(count <= first * 1.2 for count in later), done.stdout
