@@ -433,7 +433,7 @@ def test_building_again_in_one_process_keeps_one_build_frozen_not_every_one(repo
         "from mkdocs.commands.build import build\n"
         "from mkdocs.config import load_config\n"
         "counts = []\n"
-        "for _ in range(4):\n"
+        "for _ in range(6):\n"
         "    build(load_config('mkdocs.yml'))\n"
         "    counts.append(gc.get_freeze_count())\n"
         "print(*counts)\n"
@@ -442,5 +442,7 @@ def test_building_again_in_one_process_keeps_one_build_frozen_not_every_one(repo
         [sys.executable, "-c", script], cwd=repo.path, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    first, *later = map(int, done.stdout.split())
-    assert all(count <= first * 1.2 for count in later), done.stdout
+    counts = list(map(int, done.stdout.split()))
+    # the second build keeps some of the first (caches); after it, no growth
+    # (left frozen, each build's cyclic garbage adds 7%: 54,864 to 68,165 by the sixth)
+    assert counts[1] < 2 * counts[0] and counts[-1] <= counts[1] * 1.05, done.stdout
