@@ -40,8 +40,9 @@ class Similar:
     def __init__(self, postmortems: Sequence[Postmortem], forked: bool | None = None) -> None:
         """Start ranking `postmortems`: in a forked process unless `forked` is
         False or the machine cannot fork safely (then when first asked)."""
-        # Our own HTML block, which Markdown and the sanitiser leave as it is;
-        # no author can write it, with a token drawn for each build.
+        # Our own HTML block, which the plugin keeps from Markdown and the
+        # sanitiser (site/mkdocs/html.py); with a token drawn for each build,
+        # no author can write it.
         self.placeholder = f'<ul data-pm-similar="{secrets.token_hex(8)}">\n</ul>'
         self._postmortems = postmortems
         self._ranking: Ranking | None = None
