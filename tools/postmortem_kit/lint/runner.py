@@ -56,10 +56,12 @@ def lint_repository(
     """Lint `paths` (every postmortem when empty) against the whole collection.
 
     Repository-wide rules (duplicate ids, related links, similar postmortems)
-    need every postmortem's summary, so the collection holds the summary of
-    every file of the folder and of the given files (`read_summaries`); only
-    the files reported on are read in full. Git history is
-    read only when a rule that needs it is on.
+    need something of every other file, so the collection holds a stand-in
+    with the id of every file of the folder and of the given files, and the
+    summaries (`read_summaries`, cached) of those unlinked-similar may compare
+    the linted files with; only the files reported on are read in full. When
+    each file was first committed is read from git only when a rule that
+    needs it is on.
     """
     selection = Selection.of(repository.config)
     if any(rule.needs_history and selection.is_on(rule) for rule in RULES.values()):
